@@ -1,0 +1,216 @@
+//! The demo data set: the shared seeded generator (used by `camptrack demo`, the tests and
+//! the benchmarks alike) and the loader that writes it through the storage functions, so
+//! demo data obeys every rule that API data does.
+
+pub mod generator;
+mod towns;
+
+use std::collections::BTreeMap;
+
+use camptrack_domain::codes::{OperationalStatus, ReviewStatus, Role};
+use camptrack_domain::pcode::PCode;
+use camptrack_domain::site::SiteCode;
+use camptrack_geo::Coordinates;
+use sea_orm::DatabaseConnection;
+use serde_json::{Map, json};
+use uuid::Uuid;
+
+use crate::storage::accounts::{self, AccountDraft};
+use crate::storage::admin_areas::{self, AdminAreaDraft};
+use crate::storage::assessments::{self, AssessmentContent, AssessmentDraft};
+use crate::storage::organisations::{self, OrganisationDraft};
+use crate::storage::rounds::{self, RoundDraft};
+use crate::storage::sites::{self, Closure, SiteDraft, SitePatch};
+use crate::storage::{Result, StorageError};
+use generator::{DemoData, Spec};
+
+/// What the loader wrote, with the ids it created (tests compare against the generator).
+#[derive(Debug)]
+pub struct Loaded {
+    /// Sites written.
+    pub sites: usize,
+    /// Assessments written.
+    pub assessments: usize,
+    /// Server ids of the generator's sites, by index.
+    pub site_ids: Vec<Uuid>,
+    /// Server ids of the generator's assessments, by index.
+    pub assessment_ids: Vec<Uuid>,
+    /// Organisation ids by code.
+    pub organisation_ids: BTreeMap<String, Uuid>,
+    /// The generated data.
+    pub data: DemoData,
+}
+
+/// Generates the demo data for `seed` with `sites` sites and loads it into an empty database.
+pub async fn load(db: &DatabaseConnection, seed: u64, site_count: usize) -> Result<Loaded> {
+    let spec = Spec {
+        seed,
+        sites: site_count,
+        ..Spec::demo()
+    };
+    load_spec(db, &spec).await
+}
+
+/// Loads the data `spec` generates into an empty database.
+pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
+    if sites::any(db).await? {
+        return Err(StorageError::conflict(
+            "the database already holds sites; the demo loads only into an empty database",
+        ));
+    }
+    let data = generator::generate(spec);
+    // The loader writes as an administrator account of its own, so the audit log says who.
+    let loader = AccountDraft {
+        name: "demo loader".to_owned(),
+        role: Role::Admin,
+        organisation_id: None,
+        area: Default::default(),
+    };
+    let loader = accounts::create(db, None, loader).await?.into_caller();
+    let mut organisation_ids = BTreeMap::new();
+    for org in &data.organisations {
+        let draft = OrganisationDraft {
+            code: org.code.clone(),
+            name: org.name.clone(),
+            acronym: org.acronym.clone(),
+            org_type: org.org_type,
+        };
+        let created = organisations::create(db, &loader, draft).await?;
+        organisation_ids.insert(org.code.clone(), created.id);
+    }
+    let mut areas: Vec<_> = data.admin_areas.iter().collect();
+    areas.sort_by_key(|a| a.level);
+    for area in areas {
+        let polygon = area.polygon.as_ref().map(|rings| {
+            json!({ "type": "Polygon", "coordinates": rings.iter().map(|ring| ring.iter().map(|(lon, lat)| [*lon, *lat]).collect::<Vec<_>>()).collect::<Vec<_>>() })
+        });
+        let draft = AdminAreaDraft {
+            pcode: area.pcode.clone(),
+            level: area.level.into(),
+            parent_pcode: area.parent.clone(),
+            name_en: area.name_en.clone(),
+            name_fr: area.name_fr.clone(),
+            polygon,
+        };
+        admin_areas::create(db, Some(&loader), draft).await?;
+    }
+    for round in &data.rounds {
+        let draft = RoundDraft {
+            number: round.number,
+            name: round.name.clone(),
+            starts_on: round.starts_on,
+            ends_on: round.ends_on,
+        };
+        rounds::create(db, Some(&loader), draft).await?;
+    }
+    let mut site_ids = Vec::with_capacity(data.sites.len());
+    for site in &data.sites {
+        let draft = SiteDraft {
+            code: SiteCode::parse("code", &site.code)?,
+            name: site.name.clone(),
+            site_type: site.site_type,
+            formal_status: site.formal_status,
+            location: Coordinates::new(site.lat, site.lon)
+                .map_err(|e| crate::graphql::error::geo(&e))?,
+            admin0_pcode: PCode::parse("admin0", &site.admin0)?.to_string(),
+            admin1_pcode: Some(site.admin1.clone()),
+            admin2_pcode: Some(site.admin2.clone()),
+            admin3_pcode: None,
+            management_org_id: site
+                .management_org
+                .as_ref()
+                .and_then(|c| organisation_ids.get(c).copied()),
+            management_type: site.management_type,
+            capacity: site.capacity,
+            area_m2: site.area_m2,
+            opened_on: Some(site.opened_on),
+        };
+        site_ids.push(sites::create(db, Some(&loader), draft).await?.id);
+    }
+    let mut enumerators = BTreeMap::new();
+    for (code, id) in &organisation_ids {
+        let draft = AccountDraft {
+            name: format!("{code} demo enumerator"),
+            role: Role::Enumerator,
+            organisation_id: Some(*id),
+            area: Default::default(),
+        };
+        enumerators.insert(
+            code.clone(),
+            accounts::create(db, Some(&loader), draft)
+                .await?
+                .into_caller(),
+        );
+    }
+    let mut assessment_ids = Vec::with_capacity(data.assessments.len());
+    for a in &data.assessments {
+        let caller = enumerators
+            .get(&a.organisation)
+            .ok_or_else(|| StorageError::not_found("organisation", &a.organisation))?;
+        let content = AssessmentContent {
+            round_number: a.round_number,
+            assessed_on: a.assessed_on,
+            figures: a.figures.clone(),
+            origin_admin1_pcode: a.origin_admin1.clone(),
+            origin_admin2_pcode: a.origin_admin2.clone(),
+            shelter_type: a.shelter_type,
+            indicators: a
+                .figures
+                .indicator_keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.clone(), json!(i + 1)))
+                .collect::<Map<_, _>>(),
+            captured_location: None,
+            captured_at: Some(a.captured_at),
+            device_id: Some(format!("demo-{}", a.organisation.to_ascii_lowercase())),
+        };
+        let draft = AssessmentDraft {
+            client_uuid: a.client_uuid,
+            site_id: site_ids[a.site_index],
+            content,
+        };
+        let stored = assessments::submit(db, caller, draft).await?.assessment;
+        if a.review_status != ReviewStatus::Submitted {
+            assessments::review(
+                db,
+                &loader,
+                stored.id,
+                stored.version,
+                a.review_status,
+                None,
+            )
+            .await?;
+        }
+        assessment_ids.push(stored.id);
+    }
+    for (site, id) in data.sites.iter().zip(&site_ids) {
+        if let Some(closed_on) = site.closed_on
+            && site.operational_status != OperationalStatus::Open
+        {
+            let closure = Closure {
+                status: site.operational_status,
+                closed_on,
+            };
+            sites::update(
+                db,
+                &loader,
+                *id,
+                1,
+                SitePatch {
+                    closure: Some(closure),
+                    ..SitePatch::default()
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(Loaded {
+        sites: site_ids.len(),
+        assessments: assessment_ids.len(),
+        site_ids,
+        assessment_ids,
+        organisation_ids,
+        data,
+    })
+}

@@ -1,0 +1,79 @@
+//! The GraphQL schema: one merged query and mutation root built from feature modules.
+//! Resolvers are thin: read the caller and input, call one storage function, map the result.
+
+pub mod accounts;
+pub mod admin_areas;
+pub mod assessments;
+pub mod audit;
+pub mod connection;
+pub mod context;
+pub mod enums;
+pub mod error;
+pub mod organisations;
+pub mod reference;
+pub mod rounds;
+pub mod scalars;
+pub mod sites;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+pub use context::Policy;
+
+/// The query root.
+#[derive(Debug, Default, MergedObject)]
+pub struct Query(
+    reference::ReferenceQuery,
+    organisations::OrganisationQuery,
+    accounts::AccountQuery,
+    admin_areas::AdminAreaQuery,
+    rounds::RoundQuery,
+    sites::SiteQuery,
+    assessments::AssessmentQuery,
+    audit::AuditQuery,
+);
+
+/// The mutation root.
+#[derive(Debug, Default, MergedObject)]
+pub struct Mutation(
+    organisations::OrganisationMutation,
+    accounts::AccountMutation,
+    admin_areas::AdminAreaMutation,
+    rounds::RoundMutation,
+    sites::SiteMutation,
+    assessments::AssessmentMutation,
+);
+
+/// camptrack's schema.
+pub type CamptrackSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits every request is held to.
+#[derive(Debug, Clone)]
+pub struct SchemaLimits {
+    /// Deepest selection nesting accepted.
+    pub max_depth: usize,
+    /// Highest complexity accepted (lists cost `first` times their items).
+    pub max_complexity: usize,
+    /// Whether introspection is served.
+    pub introspection: bool,
+}
+
+/// Builds the schema over `db` with `policy` and `limits`.
+pub fn schema(db: DatabaseConnection, policy: Policy, limits: &SchemaLimits) -> CamptrackSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(db)
+        .data(policy)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The schema's SDL, for the snapshot test and for clients generating code.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .finish()
+        .sdl()
+}

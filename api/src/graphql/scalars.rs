@@ -1,0 +1,43 @@
+//! Custom scalars: H3 cells travel as hex strings, never as 32-bit `Int`s.
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use camptrack_geo::Cell;
+
+/// An H3 cell index as lower-case hex, e.g. `8f754e64992d6d8`. Any resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct H3Cell(pub Cell);
+
+#[Scalar(name = "H3Cell")]
+impl ScalarType for H3Cell {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => s
+                .parse::<Cell>()
+                .map(H3Cell)
+                .map_err(|e| InputValueError::custom(e.to_string())),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+/// A point on the Earth, in WGS84 degrees.
+#[derive(Debug, Clone, Copy, async_graphql::SimpleObject)]
+pub struct Location {
+    /// Latitude in degrees, -90 to 90.
+    pub lat: f64,
+    /// Longitude in degrees, -180 to 180.
+    pub lon: f64,
+}
+
+impl From<camptrack_geo::Coordinates> for Location {
+    fn from(c: camptrack_geo::Coordinates) -> Self {
+        Self {
+            lat: c.lat(),
+            lon: c.lon(),
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The commands behind the binary: serve, migrate, token create, demo.
+
+use std::io::Write as _;
+
+use camptrack_domain::codes::Role;
+use tokio::net::TcpListener;
+
+use crate::config::{Cli, Command, ServeArgs, TokenCommand, TokenCreateArgs};
+use crate::storage::accounts::{self, AccountDraft};
+use crate::storage::{StorageError, db, organisations};
+use crate::{AppState, serve, telemetry};
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// A storage operation failed.
+    #[error("{0}")]
+    Storage(#[from] StorageError),
+    /// Binding or serving failed.
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+    /// A command-line value is wrong.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> Result<(), RunError> {
+    telemetry::init(cli.log.log_format);
+    let settings = cli.database.settings();
+    tracing::info!(database = %db::redact_url(&settings.url), "opening database");
+    let conn = db::connect(&settings).await?;
+    db::migrate(&conn).await?;
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve_until_signal(conn, args).await,
+        Command::Migrate => {
+            tracing::info!("database is up to date");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create(args)) => create_token(&conn, args).await,
+        Command::Demo(args) => {
+            let loaded = crate::demo::load(&conn, args.seed, args.sites).await?;
+            tracing::info!(
+                sites = loaded.sites,
+                assessments = loaded.assessments,
+                "demo data loaded"
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve_until_signal(
+    conn: sea_orm::DatabaseConnection,
+    args: ServeArgs,
+) -> Result<(), RunError> {
+    if !accounts::admin_exists(&conn).await? {
+        tracing::warn!(
+            "no administrator account yet: create one with `camptrack token create --role ADMIN` (it prints the token once)"
+        );
+    }
+    let listener = TcpListener::bind(args.listen).await?;
+    tracing::info!(address = %listener.local_addr()?, "camptrack serving GraphQL at /graphql");
+    serve(listener, AppState::new(conn, args), shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn create_token(
+    conn: &sea_orm::DatabaseConnection,
+    args: TokenCreateArgs,
+) -> Result<(), RunError> {
+    let role: Role = args.role.to_ascii_uppercase().parse().map_err(|_| {
+        RunError::Usage(format!(
+            "--role must be ADMIN, COORDINATOR, PARTNER or ENUMERATOR, not {}",
+            args.role
+        ))
+    })?;
+    let organisation_id = match &args.org {
+        Some(code) => Some(
+            organisations::get_by_code(conn, &code.to_ascii_uppercase())
+                .await
+                .map_err(|_| {
+                    RunError::Usage(format!(
+                        "no organisation {code}: create it first (createOrganisation)"
+                    ))
+                })?
+                .id,
+        ),
+        None => None,
+    };
+    let account = accounts::create(
+        conn,
+        None,
+        AccountDraft {
+            name: args.name,
+            role,
+            organisation_id,
+            area: Default::default(),
+        },
+    )
+    .await?;
+    let (_, secret) = accounts::create_token(
+        conn,
+        None,
+        account.id,
+        "created on the command line".to_owned(),
+        None,
+    )
+    .await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", secret.expose())?;
+    Ok(())
+}

@@ -1,0 +1,787 @@
+//! Site assessments: submit, edit and review, each keeping every version and refreshing the
+//! site's current figures in the same transaction.
+
+use camptrack_domain::access::Write;
+use camptrack_domain::assessment::AssessmentFigures;
+use camptrack_domain::codes::{ReviewStatus, Role, Sex, ShelterType};
+use camptrack_domain::sadd::SaddRow;
+use camptrack_geo::{Cell, Coordinates};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ActiveValue::{Set, Unchanged};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder,
+};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::entities::{assessment_sadd, assessment_version, site, site_assessment};
+use super::page::{self, Page, PageRequest};
+use super::scope::Scope;
+use super::sites::{self, CurrentFigures};
+use super::{Result, StorageError, audit, db, decode, decode_json};
+use crate::auth::Caller;
+
+/// What a visit reports, as the client sent it (validated).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessmentContent {
+    /// The round's number.
+    pub round_number: i32,
+    /// The day of the visit.
+    pub assessed_on: NaiveDate,
+    /// Counts, SADD, needs and other coded answers.
+    pub figures: AssessmentFigures,
+    /// Majority origin, admin1 p-code.
+    pub origin_admin1_pcode: Option<String>,
+    /// Majority origin, admin2 p-code.
+    pub origin_admin2_pcode: Option<String>,
+    /// Most common shelter type.
+    pub shelter_type: Option<ShelterType>,
+    /// Further indicator values by name.
+    pub indicators: Map<String, Value>,
+    /// Where the device was when the form was filled.
+    pub captured_location: Option<Coordinates>,
+    /// When the device captured the form (device clock, milliseconds).
+    pub captured_at: Option<DateTime<Utc>>,
+    /// The device's id.
+    pub device_id: Option<String>,
+}
+
+/// A new assessment: its client-generated id, its site and its content.
+#[derive(Debug, Clone)]
+pub struct AssessmentDraft {
+    /// Client-generated UUID; a replay with the same id is recognised.
+    pub client_uuid: Uuid,
+    /// The assessed site.
+    pub site_id: Uuid,
+    /// What the visit reports.
+    pub content: AssessmentContent,
+}
+
+/// A stored assessment as the API shows it.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    /// Server id.
+    pub id: Uuid,
+    /// Client-generated id.
+    pub client_uuid: Uuid,
+    /// The assessed site.
+    pub site_id: Uuid,
+    /// What the visit reported.
+    pub content: AssessmentContent,
+    /// Resolution-15 cell of the captured location.
+    pub captured_cell: Option<Cell>,
+    /// When the device captured the form (the server's receipt time when not given).
+    pub captured_at: DateTime<Utc>,
+    /// When the server first received it.
+    pub received_at: DateTime<Utc>,
+    /// The account that submitted it.
+    pub submitted_by: Uuid,
+    /// The submitting organisation.
+    pub organisation_id: Option<Uuid>,
+    /// Review state.
+    pub review_status: ReviewStatus,
+    /// Reviewer's note.
+    pub review_note: Option<String>,
+    /// Reviewer.
+    pub reviewed_by: Option<Uuid>,
+    /// When reviewed.
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// Version, 1 on submission, +1 on every edit or review.
+    pub version: i32,
+    /// When last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One kept version of an assessment.
+#[derive(Debug, Clone)]
+pub struct AssessmentVersion {
+    /// Version number.
+    pub version: i32,
+    /// The whole record at that version.
+    pub snapshot: Value,
+    /// Fields that changed from the previous version.
+    pub changed_fields: Vec<String>,
+    /// Who made it.
+    pub changed_by: Option<Uuid>,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// What a submission did.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// The stored assessment.
+    pub assessment: Assessment,
+    /// Whether it was already stored (an identical replay).
+    pub duplicate: bool,
+}
+
+impl AssessmentContent {
+    /// The canonical JSON of the content: the form a replay must match and a version keeps.
+    fn canonical(&self) -> Value {
+        json!({
+            "roundNumber": self.round_number,
+            "assessedOn": self.assessed_on,
+            "figures": self.figures,
+            "originAdmin1Pcode": self.origin_admin1_pcode,
+            "originAdmin2Pcode": self.origin_admin2_pcode,
+            "shelterType": self.shelter_type,
+            "indicators": self.indicators,
+            "capturedLocation": self.captured_location.map(|c| [c.lat(), c.lon()]),
+            "capturedAt": self.captured_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            "deviceId": self.device_id,
+        })
+    }
+}
+
+impl AssessmentDraft {
+    /// SHA-256 of the canonical client input: equal for an identical replay.
+    fn content_hash(&self) -> String {
+        let canonical = json!({ "clientUuid": self.client_uuid, "siteId": self.site_id, "content": self.content.canonical() });
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
+impl Assessment {
+    /// The record as a version snapshot and in the audit log.
+    fn snapshot(&self) -> Value {
+        json!({
+            "id": self.id, "clientUuid": self.client_uuid, "siteId": self.site_id,
+            "content": self.content.canonical(),
+            "organisationId": self.organisation_id, "submittedBy": self.submitted_by,
+            "reviewStatus": self.review_status, "reviewNote": self.review_note,
+            "version": self.version,
+        })
+    }
+}
+
+fn from_row(m: site_assessment::Model, sadd: Vec<SaddRow>) -> Result<Assessment> {
+    let bad = |e: camptrack_geo::GeoError| StorageError::Db(sea_orm::DbErr::Type(e.to_string()));
+    let captured_location = match (m.captured_lat, m.captured_lon) {
+        (Some(lat), Some(lon)) => Some(Coordinates::new(lat, lon).map_err(bad)?),
+        _ => None,
+    };
+    let indicators: Map<String, Value> = decode_json(m.indicators)?;
+    let count = |v: i64| {
+        u32::try_from(v).map_err(|e| StorageError::Db(sea_orm::DbErr::Type(e.to_string())))
+    };
+    let figures = AssessmentFigures {
+        households: count(m.households)?,
+        individuals: count(m.individuals)?,
+        sadd,
+        arrivals_3m: m.arrivals3m.map(count).transpose()?,
+        departures_3m: m.departures3m.map(count).transpose()?,
+        displacement_reasons: decode_json(m.displacement_reasons)?,
+        shelter_conditions: decode_json(m.shelter_conditions)?,
+        services: decode_json(m.services)?,
+        priority_needs: decode_json(m.priority_needs)?,
+        vulnerabilities: decode_json(m.vulnerabilities)?,
+        indicator_keys: indicators.keys().cloned().collect(),
+    };
+    Ok(Assessment {
+        id: m.id,
+        client_uuid: m.client_uuid,
+        site_id: m.site_id,
+        content: AssessmentContent {
+            round_number: m.round_number,
+            assessed_on: m.assessed_on,
+            figures,
+            origin_admin1_pcode: m.origin_admin1_pcode,
+            origin_admin2_pcode: m.origin_admin2_pcode,
+            shelter_type: m.shelter_type.as_deref().map(decode).transpose()?,
+            indicators,
+            captured_location,
+            captured_at: Some(m.captured_at),
+            device_id: m.device_id,
+        },
+        captured_cell: m
+            .captured_cell
+            .map(Cell::try_from)
+            .transpose()
+            .map_err(bad)?,
+        captured_at: m.captured_at,
+        received_at: m.received_at,
+        submitted_by: m.submitted_by,
+        organisation_id: m.organisation_id,
+        review_status: decode(&m.review_status)?,
+        review_note: m.review_note,
+        reviewed_by: m.reviewed_by,
+        reviewed_at: m.reviewed_at,
+        version: m.version,
+        updated_at: m.updated_at,
+    })
+}
+
+/// Loads the SADD rows of `ids`, grouped per assessment in band order.
+async fn sadd_rows(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<(Uuid, SaddRow)>> {
+    let rows = assessment_sadd::Entity::find()
+        .filter(assessment_sadd::Column::AssessmentId.is_in(ids.iter().copied()))
+        .order_by_asc(assessment_sadd::Column::Sex)
+        .order_by_asc(assessment_sadd::Column::AgeMin)
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let age = |v: i16| {
+                u8::try_from(v).map_err(|e| StorageError::Db(sea_orm::DbErr::Type(e.to_string())))
+            };
+            Ok((
+                r.assessment_id,
+                SaddRow {
+                    sex: decode::<Sex>(&r.sex)?,
+                    age_min: age(r.age_min)?,
+                    age_max: r.age_max.map(age).transpose()?,
+                    count: u32::try_from(r.count)
+                        .map_err(|e| StorageError::Db(sea_orm::DbErr::Type(e.to_string())))?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Turns rows into records with their SADD, keeping the rows' order.
+async fn hydrate(
+    conn: &impl ConnectionTrait,
+    rows: Vec<site_assessment::Model>,
+) -> Result<Vec<Assessment>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut sadd = sadd_rows(conn, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut sadd)
+                .into_iter()
+                .partition(|(id, _)| *id == row.id);
+            sadd = rest;
+            from_row(row, mine.into_iter().map(|(_, r)| r).collect())
+        })
+        .collect()
+}
+
+async fn one(conn: &impl ConnectionTrait, row: site_assessment::Model) -> Result<Assessment> {
+    let mut all = hydrate(conn, vec![row]).await?;
+    Ok(all.remove(0))
+}
+
+/// Submits an assessment. An identical replay of a stored client UUID answers the stored
+/// record (`duplicate`); the same UUID with other content is a conflict naming both.
+pub async fn submit(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    draft: AssessmentDraft,
+) -> Result<Submitted> {
+    let scope = Scope::of(caller);
+    scope.require(Write::Assessments)?;
+    match submit_once(db, scope, &draft).await {
+        // Two identical submissions raced past the replay check; the loser now finds the
+        // winner's record and answers as a replay.
+        Err(StorageError::Conflict { .. }) if replay_target(db, &draft).await?.is_some() => {
+            submit_once(db, scope, &draft).await
+        }
+        other => other,
+    }
+}
+
+async fn replay_target(
+    conn: &impl ConnectionTrait,
+    draft: &AssessmentDraft,
+) -> Result<Option<site_assessment::Model>> {
+    Ok(site_assessment::Entity::find()
+        .filter(site_assessment::Column::ClientUuid.eq(draft.client_uuid))
+        .one(conn)
+        .await?)
+}
+
+async fn submit_once(
+    db: &DatabaseConnection,
+    scope: Scope<'_>,
+    draft: &AssessmentDraft,
+) -> Result<Submitted> {
+    let caller = scope.caller();
+    let hash = draft.content_hash();
+    let txn = db::begin_write(db).await?;
+    if let Some(stored) = replay_target(&txn, draft).await? {
+        let visible = site_assessment::Entity::find_by_id(stored.id)
+            .filter(scope.assessments())
+            .one(&txn)
+            .await?
+            .is_some();
+        if stored.content_hash == hash && visible {
+            return Ok(Submitted {
+                assessment: one(&txn, stored).await?,
+                duplicate: true,
+            });
+        }
+        let current = visible.then(|| one(&txn, stored));
+        let current = match current {
+            Some(fut) => Some(fut.await?.snapshot()),
+            None => None,
+        };
+        return Err(StorageError::Conflict {
+            message: format!(
+                "client UUID {} is already used by a stored assessment with different content; send edits with updateAssessment, or use a new UUID for a new assessment",
+                draft.client_uuid
+            ),
+            current,
+        });
+    }
+    let site = writable_site(&txn, scope, draft.site_id).await?;
+    let round = round_checked(&txn, &draft.content).await?;
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let content = &draft.content;
+    let captured_at = content.captured_at.unwrap_or(now);
+    site_assessment::Entity::insert(site_assessment::ActiveModel {
+        id: Set(id),
+        client_uuid: Set(draft.client_uuid),
+        content_hash: Set(hash),
+        site_id: Set(site.id),
+        round_id: Set(round),
+        submitted_by: Set(caller.account_id),
+        organisation_id: Set(caller.organisation_id),
+        received_at: Set(now),
+        review_status: Set(ReviewStatus::Submitted.to_string()),
+        review_note: Set(None),
+        reviewed_by: Set(None),
+        reviewed_at: Set(None),
+        version: Set(1),
+        updated_at: Set(now),
+        captured_at: Set(captured_at),
+        ..content_columns(content)
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    write_sadd(&txn, id, &content.figures.sadd).await?;
+    let stored = get_row(&txn, id).await?;
+    let assessment = one(&txn, stored).await?;
+    keep_version(&txn, caller, &assessment, None).await?;
+    refresh_site(&txn, site.id).await?;
+    audit::record(
+        &txn,
+        Some(caller),
+        audit::Change {
+            action: "assessment.submit",
+            entity: "assessment",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(assessment.snapshot()),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Submitted {
+        assessment,
+        duplicate: false,
+    })
+}
+
+fn content_columns(c: &AssessmentContent) -> site_assessment::ActiveModel {
+    let f = &c.figures;
+    site_assessment::ActiveModel {
+        round_number: Set(c.round_number),
+        assessed_on: Set(c.assessed_on),
+        households: Set(f.households.into()),
+        individuals: Set(f.individuals.into()),
+        arrivals3m: Set(f.arrivals_3m.map(i64::from)),
+        departures3m: Set(f.departures_3m.map(i64::from)),
+        origin_admin1_pcode: Set(c.origin_admin1_pcode.clone()),
+        origin_admin2_pcode: Set(c.origin_admin2_pcode.clone()),
+        displacement_reasons: Set(json!(f.displacement_reasons)),
+        shelter_type: Set(c.shelter_type.map(|s| s.to_string())),
+        shelter_conditions: Set(json!(f.shelter_conditions)),
+        services: Set(json!(f.services)),
+        priority_needs: Set(json!(f.priority_needs)),
+        vulnerabilities: Set(json!(f.vulnerabilities)),
+        indicators: Set(Value::Object(c.indicators.clone())),
+        captured_lat: Set(c.captured_location.map(|l| l.lat())),
+        captured_lon: Set(c.captured_location.map(|l| l.lon())),
+        captured_cell: Set(c.captured_location.map(|l| l.cell().as_i64())),
+        device_id: Set(c.device_id.clone()),
+        ..Default::default()
+    }
+}
+
+async fn write_sadd(txn: &DatabaseTransaction, id: Uuid, rows: &[SaddRow]) -> Result<()> {
+    assessment_sadd::Entity::delete_many()
+        .filter(assessment_sadd::Column::AssessmentId.eq(id))
+        .exec(txn)
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    assessment_sadd::Entity::insert_many(rows.iter().map(|r| assessment_sadd::ActiveModel {
+        assessment_id: Set(id),
+        sex: Set(r.sex.to_string()),
+        age_min: Set(r.age_min.into()),
+        age_max: Set(r.age_max.map(i16::from)),
+        count: Set(r.count.into()),
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// The site, if the caller may write assessments for it.
+async fn writable_site(
+    txn: &DatabaseTransaction,
+    scope: Scope<'_>,
+    site_id: Uuid,
+) -> Result<site::Model> {
+    let not_found = || {
+        camptrack_domain::Invalid::one("siteId", format!("no site {site_id} that you may assess"))
+    };
+    let row = site::Entity::find_by_id(site_id)
+        .filter(scope.sites())
+        .one(txn)
+        .await?
+        .ok_or_else(not_found)?;
+    if scope.site_in_area(&row) {
+        Ok(row)
+    } else {
+        Err(not_found().into())
+    }
+}
+
+/// The round's id, when the round exists.
+async fn round_checked(txn: &DatabaseTransaction, content: &AssessmentContent) -> Result<Uuid> {
+    match super::rounds::get_by_number(txn, content.round_number).await {
+        Ok(round) => Ok(round.id),
+        Err(StorageError::NotFound { .. }) => Err(camptrack_domain::Invalid::one(
+            "roundNumber",
+            format!(
+                "round {} does not exist; ask a coordinator to create it",
+                content.round_number
+            ),
+        )
+        .into()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn get_row(conn: &impl ConnectionTrait, id: Uuid) -> Result<site_assessment::Model> {
+    site_assessment::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| StorageError::not_found("assessment", id))
+}
+
+/// Keeps `assessment` as a version, noting the fields changed since `previous`.
+async fn keep_version(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    assessment: &Assessment,
+    previous: Option<&Value>,
+) -> Result<()> {
+    let snapshot = assessment.snapshot();
+    let changed = previous
+        .map(|before| changed_fields(before, &snapshot))
+        .unwrap_or_default();
+    assessment_version::Entity::insert(assessment_version::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        assessment_id: Set(assessment.id),
+        version: Set(assessment.version),
+        snapshot: Set(snapshot),
+        changed_fields: Set(json!(changed)),
+        changed_by: Set(Some(caller.account_id)),
+        changed_at: Set(assessment.updated_at),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Dotted paths of the leaves that differ between two snapshots (version excluded).
+fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
+    fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+        match (a, b) {
+            (Value::Object(a), Value::Object(b)) => {
+                let keys: std::collections::BTreeSet<_> = a.keys().chain(b.keys()).collect();
+                for key in keys {
+                    let child = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    walk(
+                        &child,
+                        a.get(key).unwrap_or(&Value::Null),
+                        b.get(key).unwrap_or(&Value::Null),
+                        out,
+                    );
+                }
+            }
+            (a, b) if a != b => out.push(path.to_owned()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk("", before, after, &mut out);
+    out.retain(|p| p != "version");
+    out
+}
+
+/// Sets the site's current figures from its latest counted assessment, in the one order:
+/// (assessed_on, round number, captured_at, id), REJECTED not counted.
+async fn refresh_site(txn: &DatabaseTransaction, site_id: Uuid) -> Result<()> {
+    let latest = site_assessment::Entity::find()
+        .filter(site_assessment::Column::SiteId.eq(site_id))
+        .filter(site_assessment::Column::ReviewStatus.ne(ReviewStatus::Rejected.to_string()))
+        .order_by_desc(site_assessment::Column::AssessedOn)
+        .order_by_desc(site_assessment::Column::RoundNumber)
+        .order_by_desc(site_assessment::Column::CapturedAt)
+        .order_by_desc(site_assessment::Column::Id)
+        .one(txn)
+        .await?;
+    let figures = match latest {
+        Some(row) => {
+            let a = one(txn, row).await?;
+            CurrentFigures {
+                assessment_id: Some(a.id),
+                assessed_on: Some(a.content.assessed_on),
+                households: a.content.figures.households.into(),
+                individuals: a.content.figures.individuals.into(),
+                sadd: a.content.figures.sadd,
+            }
+        }
+        None => CurrentFigures::default(),
+    };
+    sites::set_current(txn, site_id, &figures).await
+}
+
+/// Loads an assessment the caller may see and edit, checking `version`.
+async fn editable(
+    txn: &DatabaseTransaction,
+    scope: Scope<'_>,
+    id: Uuid,
+    version: i32,
+) -> Result<Assessment> {
+    let row = site_assessment::Entity::find_by_id(id)
+        .filter(scope.assessments())
+        .one(txn)
+        .await?
+        .ok_or_else(|| StorageError::not_found("assessment", id))?;
+    let caller = scope.caller();
+    if caller.role == Role::Enumerator && row.organisation_id != caller.organisation_id {
+        return Err(StorageError::Forbidden(
+            "enumerators edit only their own organisation's assessments".to_owned(),
+        ));
+    }
+    let current = one(txn, row).await?;
+    if current.version != version {
+        return Err(StorageError::Conflict {
+            message: format!(
+                "assessment {id} is at version {}, not {version}: someone changed it since you read it",
+                current.version
+            ),
+            current: Some(current.snapshot()),
+        });
+    }
+    Ok(current)
+}
+
+/// Replaces an assessment's content if `version` is still current.
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    version: i32,
+    content: AssessmentContent,
+) -> Result<Assessment> {
+    let scope = Scope::of(caller);
+    scope.require(Write::Assessments)?;
+    let txn = db::begin_write(db).await?;
+    let before = editable(&txn, scope, id, version).await?;
+    let round = round_checked(&txn, &content).await?;
+    let now = Utc::now();
+    site_assessment::Entity::update(site_assessment::ActiveModel {
+        id: Unchanged(id),
+        round_id: Set(round),
+        captured_at: Set(content.captured_at.unwrap_or(before.captured_at)),
+        version: Set(version + 1),
+        updated_at: Set(now),
+        ..content_columns(&content)
+    })
+    .validate()?
+    .filter(site_assessment::Column::Version.eq(version))
+    .exec(&txn)
+    .await
+    .map_err(|e| super::taken(e, "client UUID"))?;
+    write_sadd(&txn, id, &content.figures.sadd).await?;
+    finish_change(txn, caller, id, &before, "assessment.update").await
+}
+
+/// Reviews an assessment if `version` is still current.
+pub async fn review(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    version: i32,
+    status: ReviewStatus,
+    note: Option<String>,
+) -> Result<Assessment> {
+    let scope = Scope::of(caller);
+    scope.require(Write::Reviews)?;
+    let txn = db::begin_write(db).await?;
+    let before = editable(&txn, scope, id, version).await?;
+    let now = Utc::now();
+    site_assessment::Entity::update(site_assessment::ActiveModel {
+        id: Unchanged(id),
+        review_status: Set(status.to_string()),
+        review_note: Set(note),
+        reviewed_by: Set(Some(caller.account_id)),
+        reviewed_at: Set(Some(now)),
+        version: Set(version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .validate()?
+    .filter(site_assessment::Column::Version.eq(version))
+    .exec(&txn)
+    .await
+    .map_err(|e| super::taken(e, "client UUID"))?;
+    finish_change(txn, caller, id, &before, "assessment.review").await
+}
+
+async fn finish_change(
+    txn: DatabaseTransaction,
+    caller: &Caller,
+    id: Uuid,
+    before: &Assessment,
+    action: &str,
+) -> Result<Assessment> {
+    let after = one(&txn, get_row(&txn, id).await?).await?;
+    let before_snapshot = before.snapshot();
+    keep_version(&txn, caller, &after, Some(&before_snapshot)).await?;
+    refresh_site(&txn, after.site_id).await?;
+    audit::record(
+        &txn,
+        Some(caller),
+        audit::Change {
+            action,
+            entity: "assessment",
+            entity_id: id.to_string(),
+            before: Some(before_snapshot),
+            after: Some(after.snapshot()),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Filters for listing assessments.
+#[derive(Debug, Default, Clone)]
+pub struct AssessmentFilter {
+    /// Only this site's.
+    pub site_id: Option<Uuid>,
+    /// Only this round's.
+    pub round_number: Option<i32>,
+    /// Only visits on or after this day.
+    pub assessed_from: Option<NaiveDate>,
+    /// Only visits on or before this day.
+    pub assessed_to: Option<NaiveDate>,
+    /// Only this organisation's.
+    pub organisation_id: Option<Uuid>,
+    /// Only these review states.
+    pub review_statuses: Vec<ReviewStatus>,
+    /// Only at sites whose admin0-3 p-code is this one.
+    pub admin_pcode: Option<String>,
+}
+
+impl AssessmentFilter {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(site) = self.site_id {
+            cond = cond.add(site_assessment::Column::SiteId.eq(site));
+        }
+        if let Some(round) = self.round_number {
+            cond = cond.add(site_assessment::Column::RoundNumber.eq(round));
+        }
+        if let Some(from) = self.assessed_from {
+            cond = cond.add(site_assessment::Column::AssessedOn.gte(from));
+        }
+        if let Some(to) = self.assessed_to {
+            cond = cond.add(site_assessment::Column::AssessedOn.lte(to));
+        }
+        if let Some(org) = self.organisation_id {
+            cond = cond.add(site_assessment::Column::OrganisationId.eq(org));
+        }
+        if !self.review_statuses.is_empty() {
+            cond = cond.add(
+                site_assessment::Column::ReviewStatus
+                    .is_in(self.review_statuses.iter().map(ToString::to_string)),
+            );
+        }
+        if let Some(p) = &self.admin_pcode {
+            let sites = Query::select()
+                .column(site::Column::Id)
+                .from(site::Entity)
+                .cond_where(
+                    Condition::any()
+                        .add(site::Column::Admin0Pcode.eq(p.clone()))
+                        .add(site::Column::Admin1Pcode.eq(p.clone()))
+                        .add(site::Column::Admin2Pcode.eq(p.clone()))
+                        .add(site::Column::Admin3Pcode.eq(p.clone())),
+                )
+                .to_owned();
+            cond = cond.add(site_assessment::Column::SiteId.in_subquery(sites));
+        }
+        cond
+    }
+}
+
+/// Assessments the caller may see, filtered, in submission order.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    filter: &AssessmentFilter,
+    page: &PageRequest,
+) -> Result<Page<Assessment>> {
+    let query = site_assessment::Entity::find()
+        .filter(scope.assessments())
+        .filter(filter.condition());
+    let page = page::fetch(conn, query, site_assessment::Column::Id, page).await?;
+    let items = hydrate(conn, page.items).await?;
+    Ok(Page {
+        items,
+        has_next: page.has_next,
+        total: page.total,
+    })
+}
+
+/// The assessment with `id`, if the caller may see it; otherwise not found, never its data.
+pub async fn get(conn: &impl ConnectionTrait, scope: Scope<'_>, id: Uuid) -> Result<Assessment> {
+    let row = site_assessment::Entity::find_by_id(id)
+        .filter(scope.assessments())
+        .one(conn)
+        .await?
+        .ok_or_else(|| StorageError::not_found("assessment", id))?;
+    one(conn, row).await
+}
+
+/// Every kept version of an assessment the caller may see, oldest first.
+pub async fn history(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    id: Uuid,
+) -> Result<Vec<AssessmentVersion>> {
+    get(conn, scope, id).await?;
+    assessment_version::Entity::find()
+        .filter(assessment_version::Column::AssessmentId.eq(id))
+        .order_by_asc(assessment_version::Column::Version)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|v| {
+            Ok(AssessmentVersion {
+                version: v.version,
+                snapshot: v.snapshot,
+                changed_fields: decode_json(v.changed_fields)?,
+                changed_by: v.changed_by,
+                changed_at: v.changed_at,
+            })
+        })
+        .collect()
+}

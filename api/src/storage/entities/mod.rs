@@ -1,0 +1,13 @@
+//! sea-orm entities, one per table. They stay inside `storage`: the rest of the server sees
+//! domain types and the storage functions' own records.
+
+pub mod account;
+pub mod admin_area;
+pub mod api_token;
+pub mod assessment_sadd;
+pub mod assessment_version;
+pub mod audit_log;
+pub mod organisation;
+pub mod round;
+pub mod site;
+pub mod site_assessment;

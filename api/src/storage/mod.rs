@@ -1,0 +1,57 @@
+//! Storage: sea-orm entities and concrete query functions over SQLite or PostgreSQL.
+//!
+//! Functions take `&impl ConnectionTrait` when they compose inside a caller's transaction,
+//! and `&DatabaseConnection` when they open their own write transaction. Writes record
+//! their audit entry in the same transaction. Nothing here knows about HTTP or GraphQL.
+
+pub mod accounts;
+pub mod admin_areas;
+pub mod assessments;
+pub mod audit;
+pub mod db;
+mod entities;
+mod error;
+pub mod organisations;
+pub mod page;
+pub mod rounds;
+pub mod scope;
+pub mod sites;
+
+use std::str::FromStr;
+
+use sea_orm::DbErr;
+
+pub use error::{Result, StorageError};
+
+/// Parses a code stored as text back into its code list; an unknown code is a database
+/// fault, not the caller's.
+fn decode<T: FromStr>(stored: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    stored
+        .parse()
+        .map_err(|e: T::Err| StorageError::Db(DbErr::Type(e.to_string())))
+}
+
+/// Decodes a JSON column into `T`; a mismatch is a database fault.
+fn decode_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T> {
+    serde_json::from_value(value).map_err(|e| StorageError::Db(DbErr::Json(e.to_string())))
+}
+
+/// Maps a unique-key violation to a conflict naming `what` is taken, and a lost
+/// optimistic-concurrency race to a conflict.
+fn taken(err: DbErr, what: &str) -> StorageError {
+    match err {
+        DbErr::RecordNotUpdated => {
+            StorageError::conflict("the record was changed by someone else; read it again")
+        }
+        err => match StorageError::from(err) {
+            StorageError::Conflict { current, .. } => StorageError::Conflict {
+                message: format!("that {what} is already taken"),
+                current,
+            },
+            other => other,
+        },
+    }
+}

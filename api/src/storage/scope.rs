@@ -1,0 +1,120 @@
+//! The one predicate builder: what a caller may see and touch. Every surface (lists, single
+//! reads, nested fields, aggregates, exports) asks it; none keeps its own copy of the rule.
+
+use camptrack_domain::codes::Role;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, Condition};
+
+use super::entities::{site, site_assessment};
+use crate::auth::{AccountArea, Caller};
+
+/// The caller's reach, derived once per request.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    caller: &'a Caller,
+}
+
+impl<'a> Scope<'a> {
+    /// The scope of `caller`.
+    pub fn of(caller: &'a Caller) -> Self {
+        Self { caller }
+    }
+
+    /// The caller behind this scope.
+    pub fn caller(&self) -> &'a Caller {
+        self.caller
+    }
+
+    /// Sites the caller may see: all, except that an enumerator bound to an area sees only
+    /// the sites in it.
+    pub fn sites(&self) -> Condition {
+        match self.caller.role {
+            Role::Enumerator if self.caller.area.is_bound() => area_condition(&self.caller.area),
+            _ => Condition::all(),
+        }
+    }
+
+    /// Raw assessments the caller may see: all for admins and coordinators, its own
+    /// organisation's for partners, those at sites in its area for enumerators.
+    pub fn assessments(&self) -> Condition {
+        match self.caller.role {
+            Role::Admin | Role::Coordinator => Condition::all(),
+            Role::Partner => own_organisation(self.caller),
+            Role::Enumerator => {
+                if self.caller.area.is_bound() {
+                    let sites_in_area = Query::select()
+                        .column(site::Column::Id)
+                        .from(site::Entity)
+                        .cond_where(area_condition(&self.caller.area))
+                        .to_owned();
+                    Condition::all().add(site_assessment::Column::SiteId.in_subquery(sites_in_area))
+                } else {
+                    Condition::all()
+                }
+            }
+        }
+    }
+
+    /// Whether the caller may see the figures of a site with `households` unsuppressed.
+    pub fn sees_site_figures(&self, households: i64, min_households: i64) -> bool {
+        !self.caller.role.sees_suppressed_figures() || households >= min_households
+    }
+
+    /// Whether `site` lies in the caller's area (always, when the caller is unbound).
+    pub fn site_in_area(&self, site: &site::Model) -> bool {
+        let area = &self.caller.area;
+        !area.is_bound()
+            || area.cells.iter().any(|c| c.range().contains(site.cell))
+            || area.pcodes.iter().any(|p| {
+                [
+                    Some(&site.admin0_pcode),
+                    site.admin1_pcode.as_ref(),
+                    site.admin2_pcode.as_ref(),
+                    site.admin3_pcode.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|code| code == p.as_str())
+            })
+    }
+}
+
+fn own_organisation(caller: &Caller) -> Condition {
+    match caller.organisation_id {
+        Some(org) => Condition::all().add(site_assessment::Column::OrganisationId.eq(org)),
+        // A partner without an organisation owns nothing.
+        None => Condition::all().add(Expr::cust("1 = 0")),
+    }
+}
+
+/// Sites within an account's area, as SQL.
+fn area_condition(area: &AccountArea) -> Condition {
+    let mut any = Condition::any();
+    for cell in &area.cells {
+        let range = cell.range();
+        any = any.add(site::Column::Cell.between(range.lo, range.hi));
+    }
+    for pcode in &area.pcodes {
+        let code = pcode.as_str().to_owned();
+        any = any
+            .add(site::Column::Admin0Pcode.eq(code.clone()))
+            .add(site::Column::Admin1Pcode.eq(code.clone()))
+            .add(site::Column::Admin2Pcode.eq(code.clone()))
+            .add(site::Column::Admin3Pcode.eq(code));
+    }
+    any
+}
+
+impl Scope<'_> {
+    /// Refuses with `Forbidden` unless the caller's role may make this kind of write.
+    pub fn require(&self, write: camptrack_domain::access::Write) -> super::Result<()> {
+        if self.caller.role.may(write) {
+            Ok(())
+        } else {
+            Err(super::StorageError::Forbidden(format!(
+                "a {} account may not do this",
+                self.caller.role
+            )))
+        }
+    }
+}

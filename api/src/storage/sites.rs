@@ -1,0 +1,456 @@
+//! Sites: registered points with admin p-codes and their current figures.
+
+use camptrack_domain::codes::{FormalStatus, ManagementType, OperationalStatus, SiteType};
+use camptrack_domain::sadd::SaddRow;
+use camptrack_domain::site::SiteCode;
+use camptrack_geo::{Cell, Coordinates};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::entities::site;
+use super::page::{self, Page, PageRequest};
+use super::scope::Scope;
+use super::{Result, StorageError, audit, db, decode, decode_json};
+use crate::auth::Caller;
+
+/// A site as the API shows it.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Server id.
+    pub id: Uuid,
+    /// Unique code, e.g. `CCCM-SO1101-0001`.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// CCCM site type.
+    pub site_type: SiteType,
+    /// Open, closed, relocated or merged.
+    pub operational_status: OperationalStatus,
+    /// Formal or informal.
+    pub formal_status: FormalStatus,
+    /// Registered point.
+    pub location: Coordinates,
+    /// Resolution-15 H3 cell of the point.
+    pub cell: Cell,
+    /// Country p-code (ISO3).
+    pub admin0_pcode: String,
+    /// Admin1 p-code.
+    pub admin1_pcode: Option<String>,
+    /// Admin2 p-code.
+    pub admin2_pcode: Option<String>,
+    /// Admin3 p-code.
+    pub admin3_pcode: Option<String>,
+    /// Site management agency.
+    pub management_org_id: Option<Uuid>,
+    /// Kind of site management.
+    pub management_type: Option<ManagementType>,
+    /// Planned capacity (individuals).
+    pub capacity: Option<i64>,
+    /// Area in square metres.
+    pub area_m2: Option<f64>,
+    /// Opening date.
+    pub opened_on: Option<NaiveDate>,
+    /// Closing date.
+    pub closed_on: Option<NaiveDate>,
+    /// Figures from the latest counted assessment.
+    pub current: CurrentFigures,
+    /// Optimistic-concurrency version (site fields only; new figures do not bump it).
+    pub version: i32,
+    /// When created.
+    pub created_at: DateTime<Utc>,
+    /// When last changed (fields or figures).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A site's figures, copied from its latest counted assessment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CurrentFigures {
+    /// The assessment they come from; `None` before the first one.
+    pub assessment_id: Option<Uuid>,
+    /// Its visit date.
+    pub assessed_on: Option<NaiveDate>,
+    /// Households.
+    pub households: i64,
+    /// Individuals.
+    pub individuals: i64,
+    /// SADD rows.
+    pub sadd: Vec<SaddRow>,
+}
+
+/// A new site, validated.
+#[derive(Debug, Clone)]
+pub struct SiteDraft {
+    /// Unique code.
+    pub code: SiteCode,
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub site_type: SiteType,
+    /// Formal status.
+    pub formal_status: FormalStatus,
+    /// Point.
+    pub location: Coordinates,
+    /// Country p-code.
+    pub admin0_pcode: String,
+    /// Admin1 p-code.
+    pub admin1_pcode: Option<String>,
+    /// Admin2 p-code.
+    pub admin2_pcode: Option<String>,
+    /// Admin3 p-code.
+    pub admin3_pcode: Option<String>,
+    /// Management agency.
+    pub management_org_id: Option<Uuid>,
+    /// Management type.
+    pub management_type: Option<ManagementType>,
+    /// Capacity.
+    pub capacity: Option<i64>,
+    /// Area in m2.
+    pub area_m2: Option<f64>,
+    /// Opening date.
+    pub opened_on: Option<NaiveDate>,
+}
+
+/// How a site stops operating.
+#[derive(Debug, Clone, Copy)]
+pub struct Closure {
+    /// `CLOSED`, `RELOCATED` or `MERGED`.
+    pub status: OperationalStatus,
+    /// The day it closed.
+    pub closed_on: NaiveDate,
+}
+
+impl TryFrom<site::Model> for Site {
+    type Error = StorageError;
+    fn try_from(m: site::Model) -> Result<Self> {
+        let location = Coordinates::new(m.lat, m.lon)
+            .map_err(|e| StorageError::Db(sea_orm::DbErr::Type(e.to_string())))?;
+        let cell = Cell::try_from(m.cell)
+            .map_err(|e| StorageError::Db(sea_orm::DbErr::Type(e.to_string())))?;
+        Ok(Self {
+            site_type: decode(&m.site_type)?,
+            operational_status: decode(&m.operational_status)?,
+            formal_status: decode(&m.formal_status)?,
+            management_type: m.management_type.as_deref().map(decode).transpose()?,
+            current: CurrentFigures {
+                assessment_id: m.current_assessment_id,
+                assessed_on: m.current_assessed_on,
+                households: m.current_households,
+                individuals: m.current_individuals,
+                sadd: decode_json(m.current_sadd)?,
+            },
+            id: m.id,
+            code: m.code,
+            name: m.name,
+            location,
+            cell,
+            admin0_pcode: m.admin0_pcode,
+            admin1_pcode: m.admin1_pcode,
+            admin2_pcode: m.admin2_pcode,
+            admin3_pcode: m.admin3_pcode,
+            management_org_id: m.management_org_id,
+            capacity: m.capacity,
+            area_m2: m.area_m2,
+            opened_on: m.opened_on,
+            closed_on: m.closed_on,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+/// The audit form of a site row.
+fn audit_json(m: &site::Model) -> serde_json::Value {
+    json!({
+        "code": m.code, "name": m.name, "siteType": m.site_type,
+        "operationalStatus": m.operational_status, "formalStatus": m.formal_status,
+        "lat": m.lat, "lon": m.lon, "cell": m.cell,
+        "admin0Pcode": m.admin0_pcode, "admin1Pcode": m.admin1_pcode,
+        "admin2Pcode": m.admin2_pcode, "admin3Pcode": m.admin3_pcode,
+        "managementOrgId": m.management_org_id, "managementType": m.management_type,
+        "capacity": m.capacity, "areaM2": m.area_m2,
+        "openedOn": m.opened_on, "closedOn": m.closed_on, "version": m.version,
+    })
+}
+
+fn fields(draft: SiteDraft) -> site::ActiveModel {
+    site::ActiveModel {
+        code: Set(draft.code.as_str().to_owned()),
+        name: Set(draft.name),
+        site_type: Set(draft.site_type.to_string()),
+        formal_status: Set(draft.formal_status.to_string()),
+        lat: Set(draft.location.lat()),
+        lon: Set(draft.location.lon()),
+        cell: Set(draft.location.cell().as_i64()),
+        admin0_pcode: Set(draft.admin0_pcode),
+        admin1_pcode: Set(draft.admin1_pcode),
+        admin2_pcode: Set(draft.admin2_pcode),
+        admin3_pcode: Set(draft.admin3_pcode),
+        management_org_id: Set(draft.management_org_id),
+        management_type: Set(draft.management_type.map(|t| t.to_string())),
+        capacity: Set(draft.capacity),
+        area_m2: Set(draft.area_m2),
+        opened_on: Set(draft.opened_on),
+        ..Default::default()
+    }
+}
+
+/// Creates a site (open, no figures yet).
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: Option<&Caller>,
+    draft: SiteDraft,
+) -> Result<Site> {
+    let txn = db::begin_write(db).await?;
+    if let Some(org) = draft.management_org_id {
+        super::organisations::get(&txn, org).await?;
+    }
+    let now = Utc::now();
+    let model = site::Entity::insert(site::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        operational_status: Set(OperationalStatus::Open.to_string()),
+        closed_on: Set(None),
+        current_assessment_id: Set(None),
+        current_assessed_on: Set(None),
+        current_households: Set(0),
+        current_individuals: Set(0),
+        current_sadd: Set(json!([])),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..fields(draft)
+    })
+    .exec_with_returning(&txn)
+    .await
+    .map_err(|e| super::taken(e, "site code"))?;
+    audit::record(
+        &txn,
+        actor,
+        audit::Change {
+            action: "site.create",
+            entity: "site",
+            entity_id: model.id.to_string(),
+            before: None,
+            after: Some(audit_json(&model)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Site::try_from(model)
+}
+
+/// What a site edit changes; `None` keeps the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct SitePatch {
+    /// New draft fields; the whole registrable state is replaced when given.
+    pub draft: Option<SiteDraft>,
+    /// Closure; sets the status and closing date.
+    pub closure: Option<Closure>,
+    /// Reopens a closed site.
+    pub reopen: bool,
+}
+
+/// Applies `patch` to site `id` if `version` is still current; a stale version is a
+/// conflict carrying the stored site.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Caller,
+    id: Uuid,
+    version: i32,
+    patch: SitePatch,
+) -> Result<Site> {
+    let txn = db::begin_write(db).await?;
+    let before = site::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StorageError::not_found("site", id))?;
+    if before.version != version {
+        return Err(StorageError::Conflict {
+            message: format!(
+                "site {} is at version {}, not {version}: read it again and reapply your change",
+                before.code, before.version
+            ),
+            current: Some(audit_json(&before)),
+        });
+    }
+    let mut active = match patch.draft {
+        Some(draft) => {
+            if let Some(org) = draft.management_org_id {
+                super::organisations::get(&txn, org).await?;
+            }
+            fields(draft)
+        }
+        None => site::ActiveModel::default(),
+    };
+    if let Some(closure) = patch.closure {
+        if before.opened_on.is_some_and(|o| closure.closed_on < o) {
+            return Err(camptrack_domain::Invalid::one(
+                "closedOn",
+                "a site cannot close before it opened",
+            )
+            .into());
+        }
+        active.operational_status = Set(closure.status.to_string());
+        active.closed_on = Set(Some(closure.closed_on));
+    } else if patch.reopen {
+        active.operational_status = Set(OperationalStatus::Open.to_string());
+        active.closed_on = Set(None);
+    }
+    active.id = Unchanged(id);
+    active.version = Set(version + 1);
+    active.updated_at = Set(Utc::now());
+    active.created_at = NotSet;
+    let after = site::Entity::update(active)
+        .validate()?
+        .filter(site::Column::Version.eq(version))
+        .exec(&txn)
+        .await
+        .map_err(|e| super::taken(e, "site code"))?;
+    audit::record(
+        &txn,
+        Some(actor),
+        audit::Change {
+            action: if patch.closure.is_some() {
+                "site.close"
+            } else {
+                "site.update"
+            },
+            entity: "site",
+            entity_id: id.to_string(),
+            before: Some(audit_json(&before)),
+            after: Some(audit_json(&after)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Site::try_from(after)
+}
+
+/// Filters for listing sites.
+#[derive(Debug, Default, Clone)]
+pub struct SiteFilter {
+    /// Only these types.
+    pub site_types: Vec<SiteType>,
+    /// Only these operational statuses.
+    pub statuses: Vec<OperationalStatus>,
+    /// Only sites whose admin0-3 p-code equals this one.
+    pub admin_pcode: Option<String>,
+    /// Only sites managed by this organisation.
+    pub management_org_id: Option<Uuid>,
+}
+
+impl SiteFilter {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if !self.site_types.is_empty() {
+            cond = cond
+                .add(site::Column::SiteType.is_in(self.site_types.iter().map(ToString::to_string)));
+        }
+        if !self.statuses.is_empty() {
+            cond = cond.add(
+                site::Column::OperationalStatus
+                    .is_in(self.statuses.iter().map(ToString::to_string)),
+            );
+        }
+        if let Some(p) = &self.admin_pcode {
+            cond = cond.add(
+                Condition::any()
+                    .add(site::Column::Admin0Pcode.eq(p.clone()))
+                    .add(site::Column::Admin1Pcode.eq(p.clone()))
+                    .add(site::Column::Admin2Pcode.eq(p.clone()))
+                    .add(site::Column::Admin3Pcode.eq(p.clone())),
+            );
+        }
+        if let Some(org) = self.management_org_id {
+            cond = cond.add(site::Column::ManagementOrgId.eq(org));
+        }
+        cond
+    }
+}
+
+/// Sites the caller may see, filtered, in creation order.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    filter: &SiteFilter,
+    page: &PageRequest,
+) -> Result<Page<Site>> {
+    let query = site::Entity::find()
+        .filter(scope.sites())
+        .filter(filter.condition());
+    page::fetch(conn, query, site::Column::Id, page)
+        .await?
+        .try_map(Site::try_from)
+}
+
+/// The site with `id`, if the caller may see it.
+pub async fn get(conn: &impl ConnectionTrait, scope: Scope<'_>, id: Uuid) -> Result<Site> {
+    site::Entity::find_by_id(id)
+        .filter(scope.sites())
+        .one(conn)
+        .await?
+        .ok_or_else(|| StorageError::not_found("site", id))?
+        .try_into()
+}
+
+/// The site with `code`, if the caller may see it.
+pub async fn get_by_code(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    code: &str,
+) -> Result<Site> {
+    site::Entity::find()
+        .filter(site::Column::Code.eq(code.to_ascii_uppercase()))
+        .filter(scope.sites())
+        .one(conn)
+        .await?
+        .ok_or_else(|| StorageError::not_found("site", code))?
+        .try_into()
+}
+
+/// Sites by id the caller may see, for batch loading of nested fields.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    ids: &[Uuid],
+) -> Result<Vec<Site>> {
+    site::Entity::find()
+        .filter(site::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope.sites())
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Site::try_from)
+        .collect()
+}
+
+/// Whether any site exists.
+pub async fn any(conn: &impl ConnectionTrait) -> Result<bool> {
+    Ok(site::Entity::find().one(conn).await?.is_some())
+}
+
+/// Writes a site's current figures (never bumps its version: that guards its fields).
+pub(super) async fn set_current(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    figures: &CurrentFigures,
+) -> Result<()> {
+    site::Entity::update(site::ActiveModel {
+        id: Unchanged(id),
+        current_assessment_id: Set(figures.assessment_id),
+        current_assessed_on: Set(figures.assessed_on),
+        current_households: Set(figures.households),
+        current_individuals: Set(figures.individuals),
+        current_sadd: Set(json!(figures.sadd)),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}

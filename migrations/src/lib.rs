@@ -1,0 +1,27 @@
+//! camptrack's schema as reversible migrations, one file per change, named by time. The
+//! same migrations build SQLite and PostgreSQL databases.
+//!
+//! Conventions (design.md, "PostgreSQL is not SQLite"): ids are UUIDs and timestamps are
+//! bound from Rust, never database defaults; H3 cells are `BIGINT` resolution-15 indexes;
+//! code-list values are stored as their text codes.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_reference;
+mod m20261123_000002_create_sites_and_assessments;
+mod m20261123_000003_create_audit_log;
+
+/// Applies camptrack's migrations in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_reference::Migration),
+            Box::new(m20261123_000002_create_sites_and_assessments::Migration),
+            Box::new(m20261123_000003_create_audit_log::Migration),
+        ]
+    }
+}

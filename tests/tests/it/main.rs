@@ -1,0 +1,12 @@
+//! End-to-end tests of camptrack over HTTP, on SQLite, and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set. One binary, one module per feature.
+
+mod access;
+mod assessments;
+mod audit;
+mod auth;
+mod demo;
+mod http;
+mod limits;
+mod schema;
+mod sites;
