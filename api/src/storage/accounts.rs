@@ -169,7 +169,7 @@ pub async fn create(
     if let Some(org) = draft.organisation_id {
         super::organisations::get(&txn, org).await?;
     }
-    let now = Utc::now();
+    let now = super::now();
     let (cells, pcodes) = area_json(&draft.area);
     let model = account::Entity::insert(account::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -208,7 +208,7 @@ pub async fn disable(db: &DatabaseConnection, actor: &Caller, id: Uuid) -> Resul
     let model = account::Entity::update(account::ActiveModel {
         id: Unchanged(id),
         disabled_at: Set(Some(before.disabled_at.unwrap_or_else(Utc::now))),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(super::now()),
         ..Default::default()
     })
     .exec(&txn)
@@ -275,7 +275,7 @@ pub async fn create_token(
         account_id: Set(account_id),
         name: Set(name),
         token_hash: Set(secret.hash()),
-        created_at: Set(Utc::now()),
+        created_at: Set(super::now()),
         expires_at: Set(expires_at),
         last_used_at: Set(None),
         revoked_at: Set(None),
@@ -341,7 +341,7 @@ pub async fn tokens(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<Vec
 /// The caller behind a token hash, if the token is live and its account enabled. Marks the
 /// token used at most once a minute, so reads do not turn into a write per request.
 pub async fn authenticate(conn: &impl ConnectionTrait, token_hash: &str) -> Result<Option<Caller>> {
-    let now = Utc::now();
+    let now = super::now();
     let Some(token) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash))
         .filter(api_token::Column::RevokedAt.is_null())

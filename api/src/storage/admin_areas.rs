@@ -121,7 +121,7 @@ pub async fn create(
 ) -> Result<AdminArea> {
     let txn = db::begin_write(db).await?;
     check_parent(&txn, &draft).await?;
-    let now = Utc::now();
+    let now = super::now();
     let model = admin_area::Entity::insert(admin_area::ActiveModel {
         pcode: Set(draft.pcode),
         level: Set(draft.level),
@@ -180,7 +180,7 @@ pub async fn update(
         name_fr: Set(draft.name_fr),
         polygon: Set(draft.polygon),
         version: Set(version + 1),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(super::now()),
         ..Default::default()
     })
     .validate()?

@@ -329,7 +329,7 @@ async fn submit_once(
     }
     let site = writable_site(&txn, scope, draft.site_id).await?;
     let round = round_checked(&txn, &draft.content).await?;
-    let now = Utc::now();
+    let now = super::now();
     let id = Uuid::now_v7();
     let content = &draft.content;
     let captured_at = content.captured_at.unwrap_or(now);
@@ -594,7 +594,7 @@ pub async fn update(
     let txn = db::begin_write(db).await?;
     let before = editable(&txn, scope, id, version).await?;
     let round = round_checked(&txn, &content).await?;
-    let now = Utc::now();
+    let now = super::now();
     site_assessment::Entity::update(site_assessment::ActiveModel {
         id: Unchanged(id),
         round_id: Set(round),
@@ -625,7 +625,7 @@ pub async fn review(
     scope.require(Write::Reviews)?;
     let txn = db::begin_write(db).await?;
     let before = editable(&txn, scope, id, version).await?;
-    let now = Utc::now();
+    let now = super::now();
     site_assessment::Entity::update(site_assessment::ActiveModel {
         id: Unchanged(id),
         review_status: Set(status.to_string()),

@@ -55,7 +55,7 @@ pub async fn record(
 ) -> Result<()> {
     audit_log::Entity::insert(audit_log::ActiveModel {
         id: Set(Uuid::now_v7()),
-        at: Set(Utc::now()),
+        at: Set(super::now()),
         actor_account_id: Set(actor.map(|c| c.account_id)),
         action: Set(change.action.to_owned()),
         entity: Set(change.entity.to_owned()),

@@ -23,6 +23,13 @@ use sea_orm::DbErr;
 
 pub use error::{Result, StorageError};
 
+/// The server clock, to the microsecond: PostgreSQL keeps microseconds, so SQLite is given
+/// the same precision and both backends store identical timestamps.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
 /// Parses a code stored as text back into its code list; an unknown code is a database
 /// fault, not the caller's.
 fn decode<T: FromStr>(stored: &str) -> Result<T>

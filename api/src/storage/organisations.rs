@@ -75,7 +75,7 @@ pub async fn create(
     draft: OrganisationDraft,
 ) -> Result<Organisation> {
     let txn = db::begin_write(db).await?;
-    let now = Utc::now();
+    let now = super::now();
     let model = organisation::Entity::insert(organisation::ActiveModel {
         id: Set(Uuid::now_v7()),
         code: Set(draft.code),
@@ -133,7 +133,7 @@ pub async fn update(
         org_type: Set(draft.org_type.to_string()),
         version: Set(version + 1),
         created_at: Unchanged(before.created_at),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(super::now()),
     })
     .validate()?
     .filter(organisation::Column::Version.eq(version))

@@ -65,7 +65,7 @@ pub async fn create(
     draft: RoundDraft,
 ) -> Result<Round> {
     let txn = db::begin_write(db).await?;
-    let now = Utc::now();
+    let now = super::now();
     let model = round::Entity::insert(round::ActiveModel {
         id: Set(Uuid::now_v7()),
         number: Set(draft.number),
@@ -111,7 +111,7 @@ pub async fn update(
         name: Set(name),
         starts_on: Set(starts_on),
         ends_on: Set(ends_on),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(super::now()),
         ..Default::default()
     })
     .exec(&txn)

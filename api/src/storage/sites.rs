@@ -210,7 +210,7 @@ pub async fn create(
     if let Some(org) = draft.management_org_id {
         super::organisations::get(&txn, org).await?;
     }
-    let now = Utc::now();
+    let now = super::now();
     let model = site::Entity::insert(site::ActiveModel {
         id: Set(Uuid::now_v7()),
         operational_status: Set(OperationalStatus::Open.to_string()),
@@ -303,7 +303,7 @@ pub async fn update(
     }
     active.id = Unchanged(id);
     active.version = Set(version + 1);
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(super::now());
     active.created_at = NotSet;
     let after = site::Entity::update(active)
         .validate()?
@@ -447,7 +447,7 @@ pub(super) async fn set_current(
         current_households: Set(figures.households),
         current_individuals: Set(figures.individuals),
         current_sadd: Set(json!(figures.sadd)),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(super::now()),
         ..Default::default()
     })
     .exec(conn)
