@@ -7,7 +7,7 @@ mod towns;
 
 use std::collections::BTreeMap;
 
-use camptrack_domain::codes::{OperationalStatus, ReviewStatus, Role};
+use camptrack_domain::codes::{OperationalStatus, Role};
 use camptrack_domain::pcode::PCode;
 use camptrack_domain::site::SiteCode;
 use camptrack_geo::Coordinates;
@@ -17,11 +17,12 @@ use uuid::Uuid;
 
 use crate::storage::accounts::{self, AccountDraft};
 use crate::storage::admin_areas::{self, AdminAreaDraft};
-use crate::storage::assessments::{self, AssessmentContent, AssessmentDraft};
+use crate::storage::assessments::{AssessmentContent, AssessmentDraft};
+use crate::storage::import::{self, ImportedAssessment};
 use crate::storage::organisations::{self, OrganisationDraft};
 use crate::storage::rounds::{self, RoundDraft};
 use crate::storage::sites::{self, Closure, SiteDraft, SitePatch};
-use crate::storage::{Result, StorageError};
+use crate::storage::{Result, StorageError, Writer, db};
 use generator::{DemoData, Spec};
 
 /// What the loader wrote, with the ids it created (tests compare against the generator).
@@ -51,8 +52,16 @@ pub async fn load(db: &DatabaseConnection, seed: u64, site_count: usize) -> Resu
     load_spec(db, &spec).await
 }
 
-/// Loads the data `spec` generates into an empty database.
-pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
+/// Loads the data `spec` generates into an empty database, in one transaction: all of it
+/// or, on any error, none of it.
+pub async fn load_spec(pool: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
+    let txn = db::begin_write(pool).await?;
+    let loaded = load_into(&txn, spec).await?;
+    txn.commit().await?;
+    Ok(loaded)
+}
+
+async fn load_into(db: &impl Writer, spec: &Spec) -> Result<Loaded> {
     if sites::any(db).await? {
         return Err(StorageError::conflict(
             "the database already holds sites; the demo loads only into an empty database",
@@ -103,9 +112,9 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
         };
         rounds::create(db, Some(&loader), draft).await?;
     }
-    let mut site_ids = Vec::with_capacity(data.sites.len());
+    let mut drafts = Vec::with_capacity(data.sites.len());
     for site in &data.sites {
-        let draft = SiteDraft {
+        drafts.push(SiteDraft {
             code: SiteCode::parse("code", &site.code)?,
             name: site.name.clone(),
             site_type: site.site_type,
@@ -124,9 +133,9 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
             capacity: site.capacity,
             area_m2: site.area_m2,
             opened_on: Some(site.opened_on),
-        };
-        site_ids.push(sites::create(db, Some(&loader), draft).await?.id);
+        });
     }
+    let site_ids = import::sites(db, &loader, drafts).await?;
     let mut enumerators = BTreeMap::new();
     for (code, id) in &organisation_ids {
         let draft = AccountDraft {
@@ -142,7 +151,7 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
                 .into_caller(),
         );
     }
-    let mut assessment_ids = Vec::with_capacity(data.assessments.len());
+    let mut items = Vec::with_capacity(data.assessments.len());
     for a in &data.assessments {
         let caller = enumerators
             .get(&a.organisation)
@@ -165,25 +174,17 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
             captured_at: Some(a.captured_at),
             device_id: Some(format!("demo-{}", a.organisation.to_ascii_lowercase())),
         };
-        let draft = AssessmentDraft {
-            client_uuid: a.client_uuid,
-            site_id: site_ids[a.site_index],
-            content,
-        };
-        let stored = assessments::submit(db, caller, draft).await?.assessment;
-        if a.review_status != ReviewStatus::Submitted {
-            assessments::review(
-                db,
-                &loader,
-                stored.id,
-                stored.version,
-                a.review_status,
-                None,
-            )
-            .await?;
-        }
-        assessment_ids.push(stored.id);
+        items.push(ImportedAssessment {
+            draft: AssessmentDraft {
+                client_uuid: a.client_uuid,
+                site_id: site_ids[a.site_index],
+                content,
+            },
+            submitted_by: caller.clone(),
+            review_status: a.review_status,
+        });
     }
+    let assessment_ids = import::assessments(db, &loader, items).await?;
     for (site, id) in data.sites.iter().zip(&site_ids) {
         if let Some(closed_on) = site.closed_on
             && site.operational_status != OperationalStatus::Open

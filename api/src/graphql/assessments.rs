@@ -78,7 +78,7 @@ impl AssessmentNode {
         sites::get(context::db(ctx), context::scope(ctx)?, self.0.site_id)
             .await
             .gql()
-            .map(SiteNode)
+            .map(SiteNode::from)
     }
     /// The site's id.
     async fn site_id(&self) -> Uuid {

@@ -3,10 +3,12 @@
 
 pub mod accounts;
 pub mod admin_areas;
+pub mod area;
 pub mod assessments;
 pub mod audit;
 pub mod connection;
 pub mod context;
+pub mod displacement;
 pub mod enums;
 pub mod error;
 pub mod organisations;
@@ -31,6 +33,7 @@ pub struct Query(
     sites::SiteQuery,
     assessments::AssessmentQuery,
     audit::AuditQuery,
+    displacement::DisplacementQuery,
 );
 
 /// The mutation root.
@@ -63,6 +66,7 @@ pub fn schema(db: DatabaseConnection, policy: Policy, limits: &SchemaLimits) -> 
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(policy)
+        .data(crate::storage::area::AreaCache::default())
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
     if !limits.introspection {

@@ -41,3 +41,26 @@ impl From<camptrack_geo::Coordinates> for Location {
         }
     }
 }
+
+/// A non-negative count that may pass 2^31 (sums of people over large areas): a 64-bit
+/// integer sent as a JSON number, exact up to 2^53.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub i64);
+
+#[Scalar(name = "Count")]
+impl ScalarType for Count {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::Number(n) => n
+                .as_i64()
+                .filter(|v| *v >= 0)
+                .map(Count)
+                .ok_or_else(|| InputValueError::custom("a count is a non-negative integer")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Number(self.0.into())
+    }
+}

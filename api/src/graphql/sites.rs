@@ -9,6 +9,7 @@ use camptrack_geo::Coordinates;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::area::AreaInput;
 use super::assessments::{AssessmentFilterInput, AssessmentNode, SaddRowOutput};
 use super::connection::{Conn, connection};
 use super::context::{self, list_cost};
@@ -22,7 +23,21 @@ use crate::storage::sites::{self, Closure, Site, SiteDraft, SiteFilter, SitePatc
 
 /// A camp or camp-like site.
 #[derive(Debug, Clone)]
-pub struct SiteNode(pub Site);
+pub struct SiteNode {
+    /// The site.
+    pub site: Site,
+    /// Its distance from the centre of a `near` area.
+    pub distance_m: Option<f64>,
+}
+
+impl From<Site> for SiteNode {
+    fn from(site: Site) -> Self {
+        Self {
+            site,
+            distance_m: None,
+        }
+    }
+}
 
 /// A site's current figures, from its latest counted assessment. For partners, figures of
 /// sites below the configured number of households are suppressed (null, `suppressed`).
@@ -46,58 +61,58 @@ pub struct SiteFigures {
 impl SiteNode {
     /// Server id.
     async fn id(&self) -> Uuid {
-        self.0.id
+        self.site.id
     }
     /// Unique code, e.g. `CCCM-SO1101-0001`.
     async fn code(&self) -> &str {
-        &self.0.code
+        &self.site.code
     }
     /// Name.
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.site.name
     }
     /// CCCM site type.
     async fn site_type(&self) -> SiteType {
-        self.0.site_type.into()
+        self.site.site_type.into()
     }
     /// Operational status.
     async fn operational_status(&self) -> OperationalStatus {
-        self.0.operational_status.into()
+        self.site.operational_status.into()
     }
     /// Formal status.
     async fn formal_status(&self) -> FormalStatus {
-        self.0.formal_status.into()
+        self.site.formal_status.into()
     }
     /// Registered point; it decides which areas the site is in.
     async fn location(&self) -> Location {
-        self.0.location.into()
+        self.site.location.into()
     }
     /// Resolution-15 H3 cell of the point.
     async fn cell(&self) -> H3Cell {
-        H3Cell(self.0.cell)
+        H3Cell(self.site.cell)
     }
     /// Country p-code.
     async fn admin0_pcode(&self) -> &str {
-        &self.0.admin0_pcode
+        &self.site.admin0_pcode
     }
     /// Admin1 p-code.
     async fn admin1_pcode(&self) -> Option<&str> {
-        self.0.admin1_pcode.as_deref()
+        self.site.admin1_pcode.as_deref()
     }
     /// Admin2 p-code.
     async fn admin2_pcode(&self) -> Option<&str> {
-        self.0.admin2_pcode.as_deref()
+        self.site.admin2_pcode.as_deref()
     }
     /// Admin3 p-code.
     async fn admin3_pcode(&self) -> Option<&str> {
-        self.0.admin3_pcode.as_deref()
+        self.site.admin3_pcode.as_deref()
     }
     /// Site management agency.
     async fn management_organisation(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<OrganisationNode>> {
-        match self.0.management_org_id {
+        match self.site.management_org_id {
             Some(id) => organisations::get(context::db(ctx), id)
                 .await
                 .gql()
@@ -107,28 +122,28 @@ impl SiteNode {
     }
     /// Kind of site management.
     async fn management_type(&self) -> Option<ManagementType> {
-        self.0.management_type.map(Into::into)
+        self.site.management_type.map(Into::into)
     }
     /// Planned capacity (individuals).
     async fn capacity(&self) -> Option<i32> {
-        self.0.capacity.and_then(|c| i32::try_from(c).ok())
+        self.site.capacity.and_then(|c| i32::try_from(c).ok())
     }
     /// Area in square metres.
     async fn area_m2(&self) -> Option<f64> {
-        self.0.area_m2
+        self.site.area_m2
     }
     /// Opening date.
     async fn opened_on(&self) -> Option<NaiveDate> {
-        self.0.opened_on
+        self.site.opened_on
     }
     /// Closing date.
     async fn closed_on(&self) -> Option<NaiveDate> {
-        self.0.closed_on
+        self.site.closed_on
     }
     /// Current figures from the latest counted assessment.
     async fn current(&self, ctx: &Context<'_>) -> async_graphql::Result<SiteFigures> {
         let scope = context::scope(ctx)?;
-        let c = &self.0.current;
+        let c = &self.site.current;
         let shown =
             scope.sees_site_figures(c.households, context::policy(ctx).min_households_shown);
         let count = |v: i64| i32::try_from(v).ok();
@@ -160,7 +175,7 @@ impl SiteNode {
             Some(f) => f.resolve(ctx).await?,
             None => assessments::AssessmentFilter::default(),
         };
-        filter.site_id = Some(self.0.id);
+        filter.site_id = Some(self.site.id);
         let items = assessments::list(context::db(ctx), scope, &filter, &page)
             .await
             .gql()?;
@@ -171,17 +186,22 @@ impl SiteNode {
             AssessmentNode,
         ))
     }
+    /// Great-circle distance in metres from the centre of the `near` area the list was
+    /// asked for; null otherwise.
+    async fn distance_meters(&self) -> Option<f64> {
+        self.distance_m
+    }
     /// Version for optimistic concurrency (site fields only).
     async fn version(&self) -> i32 {
-        self.0.version
+        self.site.version
     }
     /// When created.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.site.created_at
     }
     /// When last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.site.updated_at
     }
 }
 
@@ -316,23 +336,54 @@ pub enum SiteClosureStatus {
     Merged,
 }
 
+/// A cursor of an area list: the id, preceded by the distance in millimetres for `near`.
+fn area_cursor(id: Uuid, distance_m: Option<f64>) -> String {
+    match distance_m {
+        Some(d) => format!("{}:{id}", (d * 1000.0).round()),
+        None => id.to_string(),
+    }
+}
+
+fn parse_area_cursor(cursor: &str) -> async_graphql::Result<sites::AreaCursor> {
+    let bad = || {
+        error::invalid(&camptrack_domain::Invalid::one(
+            "after",
+            format!("`{cursor}` is not a cursor from this list"),
+        ))
+    };
+    match cursor.split_once(':') {
+        Some((mm, id)) => Ok(sites::AreaCursor {
+            distance_mm: Some(mm.parse().map_err(|_| bad())?),
+            id: Uuid::parse_str(id).map_err(|_| bad())?,
+        }),
+        None => Ok(sites::AreaCursor {
+            distance_mm: None,
+            id: Uuid::parse_str(cursor).map_err(|_| bad())?,
+        }),
+    }
+}
+
 /// Site queries.
 #[derive(Debug, Default)]
 pub struct SiteQuery;
 
 #[Object]
 impl SiteQuery {
-    /// Sites the caller may see, in creation order.
+    /// Sites the caller may see, in creation order; within `area` when given, and ordered
+    /// by distance (with `distanceMeters`) when the area is `near` a point.
     #[graphql(complexity = "list_cost(first, child_complexity)")]
     async fn sites(
         &self,
         ctx: &Context<'_>,
+        area: Option<AreaInput>,
         filter: Option<SiteFilterInput>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<SiteNode>> {
         let scope = context::scope(ctx)?;
-        let page = context::page_request(ctx, first, after.as_deref())?;
+        let in_area = area.is_some();
+        let page =
+            context::page_request(ctx, first, if in_area { None } else { after.as_deref() })?;
         let db = context::db(ctx);
         let f = filter.unwrap_or_default();
         let management_org_id = match &f.management_organisation_code {
@@ -350,12 +401,25 @@ impl SiteQuery {
             admin_pcode: f.admin_pcode.map(|p| p.trim().to_ascii_uppercase()),
             management_org_id,
         };
+        if let Some(area) = area {
+            let area = super::area::resolve(ctx, area).await?;
+            let cursor = after.as_deref().map(parse_area_cursor).transpose()?;
+            let items = sites::list_in_area(db, scope, &area, &filter, &page, cursor)
+                .await
+                .gql()?;
+            return Ok(connection(
+                items,
+                after.is_some(),
+                |(s, d)| area_cursor(s.id, *d),
+                |(site, distance_m)| SiteNode { site, distance_m },
+            ));
+        }
         let items = sites::list(db, scope, &filter, &page).await.gql()?;
         Ok(connection(
             items,
             page.after.is_some(),
             |s| s.id.to_string(),
-            SiteNode,
+            SiteNode::from,
         ))
     }
 
@@ -379,7 +443,7 @@ impl SiteQuery {
             }
         }
         .gql()
-        .map(SiteNode)
+        .map(SiteNode::from)
     }
 }
 
@@ -401,7 +465,7 @@ impl SiteMutation {
         sites::create(context::db(ctx), Some(scope.caller()), draft)
             .await
             .gql()
-            .map(SiteNode)
+            .map(SiteNode::from)
     }
 
     /// Replaces a site's fields; `version` is the one you last read, a stale one is a
@@ -423,7 +487,7 @@ impl SiteMutation {
         sites::update(context::db(ctx), scope.caller(), id, version, patch)
             .await
             .gql()
-            .map(SiteNode)
+            .map(SiteNode::from)
     }
 
     /// Closes, relocates or merges a site as of `closedOn`.
@@ -449,7 +513,7 @@ impl SiteMutation {
         sites::update(context::db(ctx), scope.caller(), id, version, patch)
             .await
             .gql()
-            .map(SiteNode)
+            .map(SiteNode::from)
     }
 
     /// Reopens a closed site.
@@ -468,6 +532,6 @@ impl SiteMutation {
         sites::update(context::db(ctx), scope.caller(), id, version, patch)
             .await
             .gql()
-            .map(SiteNode)
+            .map(SiteNode::from)
     }
 }

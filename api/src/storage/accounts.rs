@@ -7,14 +7,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{Set, Unchanged};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::entities::{account, api_token};
 use super::page::{self, Page, PageRequest};
-use super::{Result, StorageError, audit, db, decode, decode_json};
+use super::{Result, StorageError, Writer, audit, db, decode, decode_json};
 use crate::auth::{AccountArea, Caller, TokenSecret};
 
 /// An account as the API shows it.
@@ -154,7 +154,7 @@ fn area_json(area: &AccountArea) -> (serde_json::Value, serde_json::Value) {
 
 /// Creates an account. `actor` is `None` when the command line creates one.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     actor: Option<&Caller>,
     draft: AccountDraft,
 ) -> Result<Account> {
@@ -202,7 +202,7 @@ pub async fn create(
 }
 
 /// Disables an account, so none of its tokens works any more.
-pub async fn disable(db: &DatabaseConnection, actor: &Caller, id: Uuid) -> Result<Account> {
+pub async fn disable(db: &impl Writer, actor: &Caller, id: Uuid) -> Result<Account> {
     let txn = db::begin_write(db).await?;
     let before = get(&txn, id).await?;
     let model = account::Entity::update(account::ActiveModel {
@@ -258,7 +258,7 @@ pub async fn admin_exists(conn: &impl ConnectionTrait) -> Result<bool> {
 
 /// Issues a token for `account_id`. The secret is returned once and only its hash stored.
 pub async fn create_token(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     actor: Option<&Caller>,
     account_id: Uuid,
     name: String,
@@ -296,7 +296,7 @@ pub async fn create_token(
 }
 
 /// Revokes a token; revoking twice keeps the first time.
-pub async fn revoke_token(db: &DatabaseConnection, actor: &Caller, id: Uuid) -> Result<ApiToken> {
+pub async fn revoke_token(db: &impl Writer, actor: &Caller, id: Uuid) -> Result<ApiToken> {
     let txn = db::begin_write(db).await?;
     let before = api_token::Entity::find_by_id(id)
         .one(&txn)

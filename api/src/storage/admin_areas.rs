@@ -3,13 +3,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{Set, Unchanged};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionSession,
 };
 use serde_json::json;
 
 use super::entities::admin_area;
-use super::{Result, StorageError, audit, db};
+use super::{Result, StorageError, Writer, audit, db};
 use crate::auth::Caller;
 
 /// An admin area as the API shows it.
@@ -115,7 +115,7 @@ async fn check_parent(conn: &impl ConnectionTrait, draft: &AdminAreaDraft) -> Re
 
 /// Creates an admin area.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     actor: Option<&Caller>,
     draft: AdminAreaDraft,
 ) -> Result<AdminArea> {
@@ -155,7 +155,7 @@ pub async fn create(
 
 /// Replaces an admin area's names, parent and boundary if `version` is still current.
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     actor: &Caller,
     version: i32,
     draft: AdminAreaDraft,

@@ -10,8 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::{Set, Unchanged};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionSession,
 };
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -21,7 +21,7 @@ use super::entities::{assessment_sadd, assessment_version, site, site_assessment
 use super::page::{self, Page, PageRequest};
 use super::scope::Scope;
 use super::sites::{self, CurrentFigures};
-use super::{Result, StorageError, audit, db, decode, decode_json};
+use super::{Result, StorageError, Writer, audit, db, decode, decode_json};
 use crate::auth::Caller;
 
 /// What a visit reports, as the client sent it (validated).
@@ -139,7 +139,7 @@ impl AssessmentContent {
 
 impl AssessmentDraft {
     /// SHA-256 of the canonical client input: equal for an identical replay.
-    fn content_hash(&self) -> String {
+    pub(super) fn content_hash(&self) -> String {
         let canonical = json!({ "clientUuid": self.client_uuid, "siteId": self.site_id, "content": self.content.canonical() });
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
@@ -147,7 +147,7 @@ impl AssessmentDraft {
 
 impl Assessment {
     /// The record as a version snapshot and in the audit log.
-    fn snapshot(&self) -> Value {
+    pub(super) fn snapshot(&self) -> Value {
         json!({
             "id": self.id, "clientUuid": self.client_uuid, "siteId": self.site_id,
             "content": self.content.canonical(),
@@ -268,7 +268,7 @@ async fn one(conn: &impl ConnectionTrait, row: site_assessment::Model) -> Result
 /// Submits an assessment. An identical replay of a stored client UUID answers the stored
 /// record (`duplicate`); the same UUID with other content is a conflict naming both.
 pub async fn submit(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     caller: &Caller,
     draft: AssessmentDraft,
 ) -> Result<Submitted> {
@@ -295,7 +295,7 @@ async fn replay_target(
 }
 
 async fn submit_once(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     scope: Scope<'_>,
     draft: &AssessmentDraft,
 ) -> Result<Submitted> {
@@ -377,7 +377,7 @@ async fn submit_once(
     })
 }
 
-fn content_columns(c: &AssessmentContent) -> site_assessment::ActiveModel {
+pub(super) fn content_columns(c: &AssessmentContent) -> site_assessment::ActiveModel {
     let f = &c.figures;
     site_assessment::ActiveModel {
         round_number: Set(c.round_number),
@@ -403,7 +403,7 @@ fn content_columns(c: &AssessmentContent) -> site_assessment::ActiveModel {
     }
 }
 
-async fn write_sadd(txn: &DatabaseTransaction, id: Uuid, rows: &[SaddRow]) -> Result<()> {
+async fn write_sadd(txn: &impl ConnectionTrait, id: Uuid, rows: &[SaddRow]) -> Result<()> {
     assessment_sadd::Entity::delete_many()
         .filter(assessment_sadd::Column::AssessmentId.eq(id))
         .exec(txn)
@@ -425,7 +425,7 @@ async fn write_sadd(txn: &DatabaseTransaction, id: Uuid, rows: &[SaddRow]) -> Re
 
 /// The site, if the caller may write assessments for it.
 async fn writable_site(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     scope: Scope<'_>,
     site_id: Uuid,
 ) -> Result<site::Model> {
@@ -445,7 +445,7 @@ async fn writable_site(
 }
 
 /// The round's id, when the round exists.
-async fn round_checked(txn: &DatabaseTransaction, content: &AssessmentContent) -> Result<Uuid> {
+async fn round_checked(txn: &impl ConnectionTrait, content: &AssessmentContent) -> Result<Uuid> {
     match super::rounds::get_by_number(txn, content.round_number).await {
         Ok(round) => Ok(round.id),
         Err(StorageError::NotFound { .. }) => Err(camptrack_domain::Invalid::one(
@@ -469,7 +469,7 @@ async fn get_row(conn: &impl ConnectionTrait, id: Uuid) -> Result<site_assessmen
 
 /// Keeps `assessment` as a version, noting the fields changed since `previous`.
 async fn keep_version(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     caller: &Caller,
     assessment: &Assessment,
     previous: Option<&Value>,
@@ -524,7 +524,7 @@ fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
 
 /// Sets the site's current figures from its latest counted assessment, in the one order:
 /// (assessed_on, round number, captured_at, id), REJECTED not counted.
-async fn refresh_site(txn: &DatabaseTransaction, site_id: Uuid) -> Result<()> {
+pub(super) async fn refresh_site(txn: &impl ConnectionTrait, site_id: Uuid) -> Result<()> {
     let latest = site_assessment::Entity::find()
         .filter(site_assessment::Column::SiteId.eq(site_id))
         .filter(site_assessment::Column::ReviewStatus.ne(ReviewStatus::Rejected.to_string()))
@@ -552,7 +552,7 @@ async fn refresh_site(txn: &DatabaseTransaction, site_id: Uuid) -> Result<()> {
 
 /// Loads an assessment the caller may see and edit, checking `version`.
 async fn editable(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     scope: Scope<'_>,
     id: Uuid,
     version: i32,
@@ -583,7 +583,7 @@ async fn editable(
 
 /// Replaces an assessment's content if `version` is still current.
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     caller: &Caller,
     id: Uuid,
     version: i32,
@@ -614,7 +614,7 @@ pub async fn update(
 
 /// Reviews an assessment if `version` is still current.
 pub async fn review(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     caller: &Caller,
     id: Uuid,
     version: i32,
@@ -645,7 +645,7 @@ pub async fn review(
 }
 
 async fn finish_change(
-    txn: DatabaseTransaction,
+    txn: impl ConnectionTrait + TransactionSession,
     caller: &Caller,
     id: Uuid,
     before: &Assessment,

@@ -5,8 +5,8 @@ use std::time::Duration;
 use camptrack_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions,
 };
 
 /// How to reach the database.
@@ -79,8 +79,9 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 }
 
 /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers never deadlock
-/// upgrading read locks; a plain `BEGIN` (READ COMMITTED) on PostgreSQL.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+/// upgrading read locks; a plain `BEGIN` (READ COMMITTED) on PostgreSQL; a savepoint inside
+/// a transaction.
+pub async fn begin_write<C: super::Writer>(db: &C) -> Result<C::Transaction, DbErr> {
     let options = TransactionOptions {
         sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
             .then_some(SqliteTransactionMode::Immediate),

@@ -1,16 +1,20 @@
 //! Storage: sea-orm entities and concrete query functions over SQLite or PostgreSQL.
 //!
 //! Functions take `&impl ConnectionTrait` when they compose inside a caller's transaction,
-//! and `&DatabaseConnection` when they open their own write transaction. Writes record
+//! and `&impl Writer` when they open their own write transaction (a top-level transaction
+//! on a pool, a savepoint inside a caller's transaction). Writes record
 //! their audit entry in the same transaction. Nothing here knows about HTTP or GraphQL.
 
 pub mod accounts;
 pub mod admin_areas;
+pub mod area;
 pub mod assessments;
 pub mod audit;
 pub mod db;
+pub mod displacement;
 mod entities;
 mod error;
+pub mod import;
 pub mod organisations;
 pub mod page;
 pub mod rounds;
@@ -22,6 +26,12 @@ use std::str::FromStr;
 use sea_orm::DbErr;
 
 pub use error::{Result, StorageError};
+
+/// What a write function runs on: the pool (it begins a transaction) or a caller's
+/// transaction (it begins a savepoint), so writes compose into larger transactions.
+pub trait Writer: sea_orm::TransactionTrait + sea_orm::ConnectionTrait {}
+
+impl<T: sea_orm::TransactionTrait + sea_orm::ConnectionTrait> Writer for T {}
 
 /// The server clock, to the microsecond: PostgreSQL keeps microseconds, so SQLite is given
 /// the same precision and both backends store identical timestamps.

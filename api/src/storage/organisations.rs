@@ -3,13 +3,13 @@
 use camptrack_domain::codes::OrganisationType;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{Set, Unchanged};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::entities::organisation;
 use super::page::{self, Page, PageRequest};
-use super::{Result, StorageError, audit, db, decode};
+use super::{Result, StorageError, Writer, audit, db, decode};
 use crate::auth::Caller;
 
 /// An organisation as the API shows it.
@@ -70,7 +70,7 @@ impl Organisation {
 
 /// Creates an organisation.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     actor: &Caller,
     draft: OrganisationDraft,
 ) -> Result<Organisation> {
@@ -108,7 +108,7 @@ pub async fn create(
 
 /// Replaces an organisation's fields if `version` is still current.
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     actor: &Caller,
     id: Uuid,
     version: i32,

@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::{Set, Unchanged};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::entities::round;
 use super::page::{self, Page, PageRequest};
-use super::{Result, StorageError, audit, db};
+use super::{Result, StorageError, Writer, audit, db};
 use crate::auth::Caller;
 
 /// A round as the API shows it.
@@ -59,11 +59,7 @@ fn audit_json(r: &Round) -> serde_json::Value {
 }
 
 /// Creates a round.
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: Option<&Caller>,
-    draft: RoundDraft,
-) -> Result<Round> {
+pub async fn create(db: &impl Writer, actor: Option<&Caller>, draft: RoundDraft) -> Result<Round> {
     let txn = db::begin_write(db).await?;
     let now = super::now();
     let model = round::Entity::insert(round::ActiveModel {
@@ -97,7 +93,7 @@ pub async fn create(
 
 /// Renames a round or moves its window (its number never changes: assessments carry it).
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     actor: &Caller,
     number: i32,
     name: String,
@@ -141,6 +137,18 @@ pub async fn get_by_number(conn: &impl ConnectionTrait, number: i32) -> Result<R
         .await?
         .map(Round::from)
         .ok_or_else(|| StorageError::not_found("round", number))
+}
+
+/// Every round, by number.
+pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<Round>> {
+    use sea_orm::QueryOrder;
+    Ok(round::Entity::find()
+        .order_by_asc(round::Column::Number)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Round::from)
+        .collect())
 }
 
 /// Rounds by creation order.

@@ -7,15 +7,16 @@ use camptrack_geo::{Cell, Coordinates};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
 };
 use serde_json::json;
 use uuid::Uuid;
 
+use super::area::ResolvedArea;
 use super::entities::site;
 use super::page::{self, Page, PageRequest};
 use super::scope::Scope;
-use super::{Result, StorageError, audit, db, decode, decode_json};
+use super::{Result, StorageError, Writer, audit, db, decode, decode_json};
 use crate::auth::Caller;
 
 /// A site as the API shows it.
@@ -178,7 +179,7 @@ fn audit_json(m: &site::Model) -> serde_json::Value {
     })
 }
 
-fn fields(draft: SiteDraft) -> site::ActiveModel {
+pub(super) fn fields(draft: SiteDraft) -> site::ActiveModel {
     site::ActiveModel {
         code: Set(draft.code.as_str().to_owned()),
         name: Set(draft.name),
@@ -201,11 +202,7 @@ fn fields(draft: SiteDraft) -> site::ActiveModel {
 }
 
 /// Creates a site (open, no figures yet).
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: Option<&Caller>,
-    draft: SiteDraft,
-) -> Result<Site> {
+pub async fn create(db: &impl Writer, actor: Option<&Caller>, draft: SiteDraft) -> Result<Site> {
     let txn = db::begin_write(db).await?;
     if let Some(org) = draft.management_org_id {
         super::organisations::get(&txn, org).await?;
@@ -258,7 +255,7 @@ pub struct SitePatch {
 /// Applies `patch` to site `id` if `version` is still current; a stale version is a
 /// conflict carrying the stored site.
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Writer,
     actor: &Caller,
     id: Uuid,
     version: i32,
@@ -345,7 +342,8 @@ pub struct SiteFilter {
 }
 
 impl SiteFilter {
-    fn condition(&self) -> Condition {
+    /// The filter as SQL.
+    pub fn condition(&self) -> Condition {
         let mut cond = Condition::all();
         if !self.site_types.is_empty() {
             cond = cond
@@ -386,6 +384,67 @@ pub async fn list(
     page::fetch(conn, query, site::Column::Id, page)
         .await?
         .try_map(Site::try_from)
+}
+
+/// Where an area list continues: after this id (and distance, for `near` lists).
+#[derive(Debug, Clone, Copy)]
+pub struct AreaCursor {
+    /// Distance in whole millimetres, for `near` lists.
+    pub distance_mm: Option<i64>,
+    /// The last id seen.
+    pub id: Uuid,
+}
+
+/// Sites the caller may see in `area`, filtered: by distance then id for a `near` area
+/// (each with its distance), else by id.
+pub async fn list_in_area(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    area: &ResolvedArea,
+    filter: &SiteFilter,
+    page: &PageRequest,
+    after: Option<AreaCursor>,
+) -> Result<Page<(Site, Option<f64>)>> {
+    let located = super::area::sites_in(conn, scope, Some(area), filter.condition()).await?;
+    let total = located.len() as u64;
+    let center = area.near_center();
+    let mut keyed: Vec<(Option<i64>, Uuid, Option<f64>)> = located
+        .iter()
+        .map(|s| {
+            let d = center.map(|c| c.distance_m(&s.location));
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "millimetres of an Earth distance fit an i64"
+            )]
+            let mm = d.map(|d| (d * 1000.0).round() as i64);
+            (mm, s.id, d)
+        })
+        .collect();
+    keyed.sort_by_key(|(mm, id, _)| (*mm, *id));
+    let start = after.map_or(0, |c| {
+        keyed.partition_point(|(mm, id, _)| (*mm, *id) <= (c.distance_mm, c.id))
+    });
+    let first = usize::try_from(page.first).unwrap_or(usize::MAX);
+    let window: Vec<_> = keyed.iter().skip(start).take(first + 1).copied().collect();
+    let has_next = window.len() > first;
+    let window = &window[..window.len().min(first)];
+    let ids: Vec<Uuid> = window.iter().map(|(_, id, _)| *id).collect();
+    let mut rows: std::collections::HashMap<Uuid, Site> = site::Entity::find()
+        .filter(site::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| Site::try_from(m).map(|s| (s.id, s)))
+        .collect::<Result<_>>()?;
+    let items = window
+        .iter()
+        .filter_map(|(_, id, d)| rows.remove(id).map(|s| (s, *d)))
+        .collect();
+    Ok(Page {
+        items,
+        has_next,
+        total: page.with_total.then_some(total),
+    })
 }
 
 /// The site with `id`, if the caller may see it.

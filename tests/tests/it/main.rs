@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set. One binary, one module per feature.
 
 mod access;
+mod areas;
 mod assessments;
 mod audit;
 mod auth;

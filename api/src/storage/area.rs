@@ -1,0 +1,265 @@
+//! Sites in an area, exactly: interior cover ranges are taken from the cell index without a
+//! test, rows in boundary ranges are fetched and tested against the area itself, and admin
+//! areas without a polygon fall back to the p-code columns.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use camptrack_geo::{Area, CellRange, Coordinates, Cover, CoverLimits, GeoError, PreparedArea};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, Iden, QueryResult};
+use uuid::Uuid;
+
+use super::admin_areas;
+use super::entities::site;
+use super::scope::Scope;
+use super::{Result, StorageError};
+
+/// An area ready to query.
+#[derive(Debug, Clone)]
+pub enum ResolvedArea {
+    /// A geometric area (cells, box, polygon, radius, or an admin area's polygon).
+    Geo(Arc<Covered>),
+    /// An admin area without a polygon: sites whose admin0-3 p-code is this one.
+    Pcode(String),
+}
+
+/// A checked area with its cover.
+#[derive(Debug)]
+pub struct Covered {
+    /// The area, with its exact test.
+    pub area: PreparedArea,
+    /// Its cover: interior and boundary ranges of resolution-15 cells.
+    pub cover: Cover,
+}
+
+impl ResolvedArea {
+    /// Checks and covers `area`.
+    pub fn geo(area: Area, limits: &CoverLimits) -> Result<Self, GeoError> {
+        let area = area.prepare(limits)?;
+        let cover = area.cover();
+        Ok(Self::Geo(Arc::new(Covered { area, cover })))
+    }
+
+    /// The point of an admin-polygon or geometric area test, for `near` ordering.
+    pub fn near_center(&self) -> Option<Coordinates> {
+        match self {
+            Self::Geo(c) => match c.area.area() {
+                Area::Near { center, .. } => Some(*center),
+                _ => None,
+            },
+            Self::Pcode(_) => None,
+        }
+    }
+}
+
+/// Covers of admin-area polygons, keyed by p-code and the area's version, so a changed
+/// polygon is covered anew and every process agrees (the version is read from the database).
+#[derive(Debug, Default)]
+pub struct AreaCache(Mutex<HashMap<String, (i32, Arc<Covered>)>>);
+
+impl AreaCache {
+    fn get(&self, pcode: &str, version: i32) -> Option<Arc<Covered>> {
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(pcode)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, c)| Arc::clone(c))
+    }
+
+    fn put(&self, pcode: &str, version: i32, covered: Arc<Covered>) {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.insert(pcode.to_owned(), (version, covered));
+    }
+}
+
+/// The area of admin area `pcode`: its polygon's cover (cached), or its p-code.
+pub async fn admin_area(
+    conn: &impl ConnectionTrait,
+    cache: &AreaCache,
+    pcode: &str,
+    limits: &CoverLimits,
+) -> Result<ResolvedArea> {
+    let area = admin_areas::get(conn, pcode).await.map_err(|e| match e {
+        StorageError::NotFound { .. } => {
+            camptrack_domain::Invalid::one("area.adminPcode", format!("no admin area {pcode}"))
+                .into()
+        }
+        other => other,
+    })?;
+    let Some(polygon) = &area.polygon else {
+        return Ok(ResolvedArea::Pcode(area.pcode));
+    };
+    if let Some(covered) = cache.get(&area.pcode, area.version) {
+        return Ok(ResolvedArea::Geo(covered));
+    }
+    // A stored polygon was checked when it was saved, so it only fails here if the limits
+    // were tightened since; say so rather than hiding the area.
+    let geo = Area::from_geojson(polygon, limits)
+        .and_then(|a| ResolvedArea::geo(a, limits))
+        .map_err(|e| {
+            StorageError::Limit(format!(
+                "admin area {pcode}'s polygon no longer fits the configured limits: {e}"
+            ))
+        })?;
+    if let ResolvedArea::Geo(covered) = &geo {
+        cache.put(&area.pcode, area.version, Arc::clone(covered));
+    }
+    Ok(geo)
+}
+
+/// A site located for aggregation and area lists.
+#[derive(Debug, Clone)]
+pub struct LocatedSite {
+    /// Site id.
+    pub id: Uuid,
+    /// Registered point.
+    pub location: Coordinates,
+    /// Admin p-codes, levels 0 to 3.
+    pub admin: [Option<String>; 4],
+    /// Opening date.
+    pub opened_on: Option<NaiveDate>,
+    /// Closing date.
+    pub closed_on: Option<NaiveDate>,
+    /// Its latest counted assessment.
+    pub current_assessment_id: Option<Uuid>,
+}
+
+impl LocatedSite {
+    /// Whether the site is open on `day`: opened on or before it, not closed on or before it.
+    pub fn is_open_on(&self, day: NaiveDate) -> bool {
+        self.opened_on.is_none_or(|o| o <= day) && self.closed_on.is_none_or(|c| c > day)
+    }
+}
+
+/// Every site the caller may see that matches `filter` and lies in `area` (all of the
+/// caller's sites when `area` is `None`), ordered by id.
+pub async fn sites_in(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    area: Option<&ResolvedArea>,
+    filter: Condition,
+) -> Result<Vec<LocatedSite>> {
+    let base = Condition::all().add(scope.sites()).add(filter);
+    let mut sites = match area {
+        None => fetch(conn, base, None).await?,
+        Some(ResolvedArea::Pcode(pcode)) => {
+            let by_pcode = Condition::any()
+                .add(site::Column::Admin0Pcode.eq(pcode.clone()))
+                .add(site::Column::Admin1Pcode.eq(pcode.clone()))
+                .add(site::Column::Admin2Pcode.eq(pcode.clone()))
+                .add(site::Column::Admin3Pcode.eq(pcode.clone()));
+            fetch(conn, base.add(by_pcode), None).await?
+        }
+        Some(ResolvedArea::Geo(covered)) => {
+            let mut sites = fetch(conn, base.clone(), Some(&covered.cover.interior)).await?;
+            let boundary = fetch(conn, base, Some(&covered.cover.boundary)).await?;
+            sites.extend(
+                boundary
+                    .into_iter()
+                    .filter(|s| covered.area.contains(&s.location)),
+            );
+            sites
+        }
+    };
+    sites.sort_by_key(|s| s.id);
+    Ok(sites)
+}
+
+/// Ranges per statement: two bound values each, well under SQLite's and PostgreSQL's limits.
+const RANGES_PER_QUERY: usize = 4000;
+
+/// Fetches located sites matching `cond`, within `ranges` when given (joined from a VALUES
+/// list, so the cell index serves each range; never a chain of ORs).
+async fn fetch(
+    conn: &impl ConnectionTrait,
+    cond: Condition,
+    ranges: Option<&[CellRange]>,
+) -> Result<Vec<LocatedSite>> {
+    let backend = conn.get_database_backend();
+    let mut out = Vec::new();
+    let chunks: Vec<Option<&[CellRange]>> = match ranges {
+        None => vec![None],
+        Some(r) => r.chunks(RANGES_PER_QUERY).map(Some).collect(),
+    };
+    for chunk in chunks {
+        let mut query = select_located();
+        query.cond_where(cond.clone());
+        if let Some(ranges) = chunk {
+            let r = Alias::new("r");
+            query
+                .from_values(ranges.iter().map(|c| (c.lo, c.hi)), r.clone())
+                .inner_join(
+                    site::Entity,
+                    Expr::col((site::Entity, site::Column::Cell)).between(
+                        Expr::col((r.clone(), Alias::new("column1"))),
+                        Expr::col((r, Alias::new("column2"))),
+                    ),
+                );
+        } else {
+            query.from(site::Entity);
+        }
+        for row in conn.query_all_raw(backend.build(&query)).await? {
+            out.push(located(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+fn select_located() -> SelectStatement {
+    let mut query = Query::select();
+    for column in [
+        site::Column::Id,
+        site::Column::Lat,
+        site::Column::Lon,
+        site::Column::Admin0Pcode,
+        site::Column::Admin1Pcode,
+        site::Column::Admin2Pcode,
+        site::Column::Admin3Pcode,
+        site::Column::OpenedOn,
+        site::Column::ClosedOn,
+        site::Column::CurrentAssessmentId,
+    ] {
+        query.column((site::Entity, column));
+    }
+    query
+}
+
+fn located(row: &QueryResult) -> Result<LocatedSite> {
+    let col = |c: site::Column| c.to_string();
+    let get_err = |e: DbErr| StorageError::Db(e);
+    let lat: f64 = row.try_get("", &col(site::Column::Lat)).map_err(get_err)?;
+    let lon: f64 = row.try_get("", &col(site::Column::Lon)).map_err(get_err)?;
+    Ok(LocatedSite {
+        id: row.try_get("", &col(site::Column::Id)).map_err(get_err)?,
+        location: Coordinates::new(lat, lon)
+            .map_err(|e| StorageError::Db(DbErr::Type(e.to_string())))?,
+        admin: [
+            Some(
+                row.try_get("", &col(site::Column::Admin0Pcode))
+                    .map_err(get_err)?,
+            ),
+            row.try_get("", &col(site::Column::Admin1Pcode))
+                .map_err(get_err)?,
+            row.try_get("", &col(site::Column::Admin2Pcode))
+                .map_err(get_err)?,
+            row.try_get("", &col(site::Column::Admin3Pcode))
+                .map_err(get_err)?,
+        ],
+        opened_on: row
+            .try_get("", &col(site::Column::OpenedOn))
+            .map_err(get_err)?,
+        closed_on: row
+            .try_get("", &col(site::Column::ClosedOn))
+            .map_err(get_err)?,
+        current_assessment_id: row
+            .try_get("", &col(site::Column::CurrentAssessmentId))
+            .map_err(get_err)?,
+    })
+}
