@@ -80,18 +80,10 @@ impl AdminAreaInput {
         if let Some(fr) = &self.name_fr {
             check_name(&mut errors, "nameFr", fr, 200);
         }
-        if let Some(Json(polygon)) = &self.polygon {
-            let kind = polygon.get("type").and_then(serde_json::Value::as_str);
-            if !matches!(kind, Some("Polygon" | "MultiPolygon"))
-                || !polygon
-                    .get("coordinates")
-                    .is_some_and(serde_json::Value::is_array)
-            {
-                errors.add(
-                    "polygon",
-                    "must be a GeoJSON Polygon or MultiPolygon with coordinates",
-                );
-            }
+        if let Some(Json(polygon)) = &self.polygon
+            && let Err(e) = camptrack_geo::Area::from_geojson(polygon, &super::area::limits()).and_then(|a| a.check(&super::area::limits()))
+        {
+            errors.add("polygon", e.to_string());
         }
         let level = i16::try_from(self.level).unwrap_or_default();
         errors.finish(())?;

@@ -252,8 +252,7 @@ async fn every_area_kind_and_aggregate_matches_brute_force_over_5000_generated_s
     let fiji = admin_polygon("FJ301");
     let fiji_mp = multipolygon(&fiji);
     let (mlat, mlon) = (11.8311, 13.1510);
-    let res7 =
-        CellIndex::try_from(LatLng::new(mlat, mlon).unwrap().to_cell(Resolution::Seven)).unwrap();
+    let res7 = LatLng::new(mlat, mlon).unwrap().to_cell(Resolution::Seven);
     let res4 = LatLng::new(2.05, 45.3).unwrap().to_cell(Resolution::Four);
     let pent2 = pentagon.center_child(Resolution::Two).unwrap();
 
@@ -523,4 +522,29 @@ async fn bad_areas_are_refused_with_the_field_and_reason() {
             .data()["displacement"]["sites"],
         0
     );
+}
+
+fn square(lon: f64, lat: f64, half: f64) -> Value {
+    json!({ "type": "Polygon", "coordinates": [[[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half], [lon - half, lat + half], [lon - half, lat - half]]] })
+}
+
+#[tokio::test]
+async fn an_admin_areas_cover_follows_its_polygon_when_it_changes_and_bad_polygons_are_refused() {
+    let app = spawn_app().await;
+    let one = camptrack_tests::fixtures::site(&app, camptrack_tests::fixtures::site_input("CCCM-NG002001-0001", 11.80, 13.10)).await;
+    let two = camptrack_tests::fixtures::site(&app, camptrack_tests::fixtures::site_input("CCCM-NG002001-0002", 11.90, 13.30)).await;
+    let create = "mutation($p: JSON) { createAdminArea(input: { pcode: \"NGA\", level: 0, nameEn: \"Nigeria\", polygon: $p }) { version } }";
+    let bowtie = json!({ "type": "Polygon", "coordinates": [[[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]] });
+    let refused = app.admin(create, json!({ "p": bowtie })).await;
+    assert_eq!((refused.code(), refused.fields()), ("BAD_USER_INPUT", vec!["polygon".to_owned()]));
+    app.admin(create, json!({ "p": square(13.10, 11.80, 0.01) })).await.data();
+    let area = json!({ "adminPcode": "NGA" });
+    assert_eq!(ids_in(&app, &area).await.into_iter().map(|(id, _)| id).collect::<Vec<_>>(), [one]);
+    app.admin(
+        "mutation($p: JSON) { updateAdminArea(version: 1, input: { pcode: \"NGA\", level: 0, nameEn: \"Nigeria\", polygon: $p }) { version } }",
+        json!({ "p": square(13.30, 11.90, 0.01) }),
+    )
+    .await
+    .data();
+    assert_eq!(ids_in(&app, &area).await.into_iter().map(|(id, _)| id).collect::<Vec<_>>(), [two]);
 }
