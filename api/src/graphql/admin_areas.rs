@@ -81,7 +81,8 @@ impl AdminAreaInput {
             check_name(&mut errors, "nameFr", fr, 200);
         }
         if let Some(Json(polygon)) = &self.polygon
-            && let Err(e) = camptrack_geo::Area::from_geojson(polygon, &super::area::limits()).and_then(|a| a.check(&super::area::limits()))
+            && let Err(e) = camptrack_geo::Area::from_geojson(polygon, &super::area::limits())
+                .and_then(|a| a.check(&super::area::limits()))
         {
             errors.add("polygon", e.to_string());
         }

@@ -527,6 +527,7 @@ impl AssessmentFilterInput {
             organisation_id,
             review_statuses: self.review_statuses.into_iter().map(Into::into).collect(),
             admin_pcode: self.admin_pcode.map(|p| p.trim().to_ascii_uppercase()),
+            in_area: None,
         })
     }
 }
@@ -546,18 +547,31 @@ pub struct AssessmentQuery;
 
 #[Object]
 impl AssessmentQuery {
-    /// Assessments the caller may see, in submission order.
+    /// Assessments the caller may see, in submission order; at sites in `area` when given.
     #[graphql(complexity = "list_cost(first, child_complexity)")]
     async fn assessments(
         &self,
         ctx: &Context<'_>,
+        area: Option<super::area::AreaInput>,
         filter: Option<AssessmentFilterInput>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<AssessmentNode>> {
         let scope = context::scope(ctx)?;
         let page = context::page_request(ctx, first, after.as_deref())?;
-        let filter = filter.unwrap_or_default().resolve(ctx).await?;
+        let mut filter = filter.unwrap_or_default().resolve(ctx).await?;
+        if let Some(area) = area {
+            let area = super::area::resolve(ctx, area).await?;
+            filter.in_area = Some(
+                crate::storage::area::site_id_condition(
+                    context::db(ctx),
+                    &area,
+                    assessments::site_id_column(),
+                )
+                .await
+                .gql()?,
+            );
+        }
         let items = assessments::list(context::db(ctx), scope, &filter, &page)
             .await
             .gql()?;

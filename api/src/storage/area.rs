@@ -172,6 +172,63 @@ pub async fn sites_in(
     Ok(sites)
 }
 
+/// The sites in `area` as a SQL condition on a site-id column (`column IN (...)`): interior
+/// ranges as a subquery over the cell index, boundary sites tested here and listed by id,
+/// p-codes as a subquery. Scoping is the caller's to add.
+pub async fn site_id_condition(
+    conn: &impl ConnectionTrait,
+    area: &ResolvedArea,
+    column: impl ColumnTrait,
+) -> Result<Condition> {
+    match area {
+        ResolvedArea::Pcode(pcode) => {
+            let mut ids = Query::select();
+            ids.column((site::Entity, site::Column::Id))
+                .from(site::Entity)
+                .cond_where(
+                    Condition::any()
+                        .add(site::Column::Admin0Pcode.eq(pcode.clone()))
+                        .add(site::Column::Admin1Pcode.eq(pcode.clone()))
+                        .add(site::Column::Admin2Pcode.eq(pcode.clone()))
+                        .add(site::Column::Admin3Pcode.eq(pcode.clone())),
+                );
+            Ok(Condition::all().add(column.in_subquery(ids)))
+        }
+        ResolvedArea::Geo(covered) => {
+            let mut any = Condition::any();
+            for chunk in covered.cover.interior.chunks(RANGES_PER_QUERY) {
+                let r = Alias::new("r");
+                let mut ids = Query::select();
+                ids.column((site::Entity, site::Column::Id))
+                    .from_values(chunk.iter().map(|c| (c.lo, c.hi)), r.clone())
+                    .inner_join(
+                        site::Entity,
+                        Expr::col((site::Entity, site::Column::Cell)).between(
+                            Expr::col((r.clone(), Alias::new("column1"))),
+                            Expr::col((r, Alias::new("column2"))),
+                        ),
+                    );
+                any = any.add(column.in_subquery(ids));
+            }
+            let boundary = fetch(conn, Condition::all(), Some(&covered.cover.boundary)).await?;
+            let inside: Vec<Uuid> = boundary
+                .into_iter()
+                .filter(|s| covered.area.contains(&s.location))
+                .map(|s| s.id)
+                .collect();
+            for chunk in inside.chunks(1000) {
+                any = any.add(column.is_in(chunk.iter().copied()));
+            }
+            // An empty `any` matches nothing, as an area with no sites should.
+            Ok(if any.is_empty() {
+                Condition::all().add(Expr::cust("1 = 0"))
+            } else {
+                any
+            })
+        }
+    }
+}
+
 /// Ranges per statement: two bound values each, well under SQLite's and PostgreSQL's limits.
 const RANGES_PER_QUERY: usize = 4000;
 

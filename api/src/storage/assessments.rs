@@ -688,6 +688,8 @@ pub struct AssessmentFilter {
     pub review_statuses: Vec<ReviewStatus>,
     /// Only at sites whose admin0-3 p-code is this one.
     pub admin_pcode: Option<String>,
+    /// Only at sites in an area (see `area::site_id_condition`).
+    pub in_area: Option<Condition>,
 }
 
 impl AssessmentFilter {
@@ -714,6 +716,9 @@ impl AssessmentFilter {
                     .is_in(self.review_statuses.iter().map(ToString::to_string)),
             );
         }
+        if let Some(area) = &self.in_area {
+            cond = cond.add(area.clone());
+        }
         if let Some(p) = &self.admin_pcode {
             let sites = Query::select()
                 .column(site::Column::Id)
@@ -730,6 +735,11 @@ impl AssessmentFilter {
         }
         cond
     }
+}
+
+/// The column holding an assessment's site, for area conditions.
+pub fn site_id_column() -> impl ColumnTrait {
+    site_assessment::Column::SiteId
 }
 
 /// Assessments the caller may see, filtered, in submission order.

@@ -339,6 +339,25 @@ async fn every_area_kind_and_aggregate_matches_brute_force_over_5000_generated_s
                 case.name
             );
         }
+        let member_set: BTreeSet<usize> = members.iter().copied().collect();
+        let assessments_in = loaded
+            .data
+            .assessments
+            .iter()
+            .filter(|a| member_set.contains(&a.site_index))
+            .count();
+        let counted = app
+            .admin(
+                "query($a: AreaInput!) { assessments(area: $a) { totalCount } }",
+                json!({ "a": case.input }),
+            )
+            .await;
+        assert_eq!(
+            counted.data()["assessments"]["totalCount"],
+            assessments_in,
+            "{}: assessments in the area",
+            case.name
+        );
         for as_of in [None, Some(past), Some(late_day)] {
             let answer = app
                 .admin(&format!("query($a: AreaInput!, $d: NaiveDate) {{ displacement(area: $a, asOf: $d) {{ {FIGURES} }} }}"), json!({ "a": case.input, "d": as_of }))
@@ -531,20 +550,47 @@ fn square(lon: f64, lat: f64, half: f64) -> Value {
 #[tokio::test]
 async fn an_admin_areas_cover_follows_its_polygon_when_it_changes_and_bad_polygons_are_refused() {
     let app = spawn_app().await;
-    let one = camptrack_tests::fixtures::site(&app, camptrack_tests::fixtures::site_input("CCCM-NG002001-0001", 11.80, 13.10)).await;
-    let two = camptrack_tests::fixtures::site(&app, camptrack_tests::fixtures::site_input("CCCM-NG002001-0002", 11.90, 13.30)).await;
+    let one = camptrack_tests::fixtures::site(
+        &app,
+        camptrack_tests::fixtures::site_input("CCCM-NG002001-0001", 11.80, 13.10),
+    )
+    .await;
+    let two = camptrack_tests::fixtures::site(
+        &app,
+        camptrack_tests::fixtures::site_input("CCCM-NG002001-0002", 11.90, 13.30),
+    )
+    .await;
     let create = "mutation($p: JSON) { createAdminArea(input: { pcode: \"NGA\", level: 0, nameEn: \"Nigeria\", polygon: $p }) { version } }";
     let bowtie = json!({ "type": "Polygon", "coordinates": [[[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]] });
     let refused = app.admin(create, json!({ "p": bowtie })).await;
-    assert_eq!((refused.code(), refused.fields()), ("BAD_USER_INPUT", vec!["polygon".to_owned()]));
-    app.admin(create, json!({ "p": square(13.10, 11.80, 0.01) })).await.data();
+    assert_eq!(
+        (refused.code(), refused.fields()),
+        ("BAD_USER_INPUT", vec!["polygon".to_owned()])
+    );
+    app.admin(create, json!({ "p": square(13.10, 11.80, 0.01) }))
+        .await
+        .data();
     let area = json!({ "adminPcode": "NGA" });
-    assert_eq!(ids_in(&app, &area).await.into_iter().map(|(id, _)| id).collect::<Vec<_>>(), [one]);
+    assert_eq!(
+        ids_in(&app, &area)
+            .await
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>(),
+        [one]
+    );
     app.admin(
         "mutation($p: JSON) { updateAdminArea(version: 1, input: { pcode: \"NGA\", level: 0, nameEn: \"Nigeria\", polygon: $p }) { version } }",
         json!({ "p": square(13.30, 11.90, 0.01) }),
     )
     .await
     .data();
-    assert_eq!(ids_in(&app, &area).await.into_iter().map(|(id, _)| id).collect::<Vec<_>>(), [two]);
+    assert_eq!(
+        ids_in(&app, &area)
+            .await
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>(),
+        [two]
+    );
 }
