@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin_areas;
 pub mod assessments;
 pub mod audit;
+pub mod batch;
 pub mod connection;
 pub mod context;
 pub mod enums;
@@ -14,6 +15,7 @@ pub mod reference;
 pub mod rounds;
 pub mod scalars;
 pub mod sites;
+pub mod sync;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -31,6 +33,7 @@ pub struct Query(
     sites::SiteQuery,
     assessments::AssessmentQuery,
     audit::AuditQuery,
+    sync::SyncQuery,
 );
 
 /// The mutation root.

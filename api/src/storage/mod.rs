@@ -8,6 +8,8 @@ pub mod accounts;
 pub mod admin_areas;
 pub mod assessments;
 pub mod audit;
+pub mod batch;
+pub mod changes;
 pub mod db;
 mod entities;
 mod error;

@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use serde_json::json;
 use uuid::Uuid;
 
+use super::changes::{self, EntityKind, Operation};
 use super::entities::round;
 use super::page::{self, Page, PageRequest};
 use super::{Result, StorageError, audit, db};
@@ -79,6 +80,17 @@ pub async fn create(
     .await
     .map_err(|e| super::taken(e, "round number"))?;
     let created = Round::from(model);
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Round,
+            entity_id: created.id.to_string(),
+            operation: Operation::Create,
+            after: None,
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         actor,
@@ -117,6 +129,17 @@ pub async fn update(
     .exec(&txn)
     .await?;
     let after = Round::from(model);
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Round,
+            entity_id: after.id.to_string(),
+            operation: Operation::Update,
+            after: None,
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         Some(actor),
