@@ -9,7 +9,7 @@ use camptrack::auth::AccountArea;
 use camptrack_domain::codes::Role;
 use camptrack_domain::pcode::PCode;
 use camptrack_tests::{TestApp, fixtures, on_postgres, spawn_app};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::{Value, json};
 
 const CHANGES: &str = "query($since: String, $first: Int, $area: SyncAreaInput) { changes(since: $since, first: $first, area: $area) { nextCursor hasMore codeListsVersion changes { cursor entity entityId operation tombstone site { id code operationalStatus admin2Pcode } round { number } assessment { id households } } } }";
@@ -38,6 +38,33 @@ async fn pull(
         if feed["hasMore"] == false {
             return (all, cursor);
         }
+    }
+}
+
+/// Waits until every committed change is deliverable: on PostgreSQL a transaction still
+/// open anywhere on the server (another test's, too) holds the delivery bound back for a
+/// moment. Tests that count exactly call this after their writes.
+async fn settle(app: &TestApp) {
+    if !on_postgres() {
+        return;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let waiting = app
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT COUNT(*) AS n FROM change_log WHERE xid >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+            ))
+            .await
+            .expect("bound")
+            .expect("row")
+            .try_get::<i64>("", "n")
+            .expect("n");
+        if waiting == 0 || std::time::Instant::now() > deadline {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 
@@ -77,6 +104,7 @@ async fn sync_from_zero_delivers_every_change_once_and_closures_as_tombstones() 
     )
     .await
     .data();
+    settle(&app).await;
     let (first_pass, cursor) = pull(&app, &app.admin_token, "0", 2, Value::Null).await;
     assert_eq!(first_pass.len(), 4, "round, two sites, one assessment");
     app.admin(
@@ -85,6 +113,7 @@ async fn sync_from_zero_delivers_every_change_once_and_closures_as_tombstones() 
     )
     .await
     .data();
+    settle(&app).await;
     let (second_pass, end) = pull(&app, &app.admin_token, &cursor, 2, Value::Null).await;
     assert_eq!(second_pass.len(), 1);
     assert_eq!(
@@ -156,6 +185,7 @@ async fn an_enumerator_only_ever_receives_sites_in_its_area_and_a_tombstone_when
             },
         )
         .await;
+    settle(&app).await;
     // Asking for the other area changes nothing: an enumerator's area is its account's.
     let (changes, cursor) =
         pull(&app, &enumerator, "0", 1, json!({ "pcodes": ["NG002002"] })).await;
@@ -178,6 +208,7 @@ async fn an_enumerator_only_ever_receives_sites_in_its_area_and_a_tombstone_when
     )
     .await
     .data();
+    settle(&app).await;
     let (after, _) = pull(&app, &enumerator, &cursor, 10, Value::Null).await;
     assert_eq!(after.len(), 1, "{after:#?}");
     assert_eq!(
@@ -245,8 +276,8 @@ async fn naive_reader(app: &TestApp, done: Arc<AtomicBool>) -> BTreeSet<i64> {
 async fn paging_while_others_write_delivers_every_change_exactly_once() {
     let app = Arc::new(spawn_app().await);
     fixtures::round(&app, 1).await;
-    let writers: u8 = 6;
-    let per_writer = if on_postgres() { 25 } else { 12 };
+    let writers: u8 = 8;
+    let per_writer = if on_postgres() { 30 } else { 12 };
     let mut sites = Vec::new();
     for w in 0..writers {
         sites.push(
@@ -358,5 +389,54 @@ async fn paging_while_others_write_delivers_every_change_exactly_once() {
     eprintln!(
         "change log: {} changes, all delivered once; a bare-sequence reader beside it missed {naive_missed}",
         all.len()
+    );
+}
+
+#[tokio::test]
+async fn a_change_committed_after_a_later_numbered_one_is_still_delivered() {
+    // The PostgreSQL hazard, made deterministic: a writer takes its log number, then
+    // commits after a later-numbered writer. (SQLite has one writer at a time: a writer
+    // held open would only block the other, so the interleaving cannot happen there.)
+    if !on_postgres() {
+        return;
+    }
+    let app = spawn_app().await;
+    fixtures::round(&app, 1).await;
+    settle(&app).await;
+    let (_, start) = pull(&app, &app.admin_token, "0", 10, Value::Null).await;
+    let round_id = app
+        .admin("{ rounds { edges { node { id } } } }", json!({}))
+        .await
+        .data()["rounds"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The slow writer: its change-log row is numbered first and stays uncommitted.
+    let slow = app.db.begin().await.expect("begin");
+    slow.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO change_log (xid, at, entity, entity_id, operation) VALUES (pg_current_xact_id()::text::bigint, $1, 'round', $2, 'UPDATE')",
+        [chrono::Utc::now().into(), round_id.clone().into()],
+    ))
+    .await
+    .expect("slow write");
+    // A faster writer commits a later-numbered change; the device syncs meanwhile.
+    let site = fixtures::site(&app, site_in("CCCM-NG002001-0001", 11.84, "NG002001")).await;
+    let (early, cursor) = pull(&app, &app.admin_token, &start, 10, Value::Null).await;
+    slow.commit().await.expect("commit");
+    settle(&app).await;
+    let (late, _) = pull(&app, &app.admin_token, &cursor, 10, Value::Null).await;
+    let delivered: Vec<(Value, Value)> = early
+        .iter()
+        .chain(&late)
+        .map(|c| (c["entity"].clone(), c["entityId"].clone()))
+        .collect();
+    assert_eq!(
+        delivered,
+        [
+            (json!("ROUND"), json!(round_id)),
+            (json!("SITE"), json!(site))
+        ],
+        "each change once, the slow one included"
     );
 }
