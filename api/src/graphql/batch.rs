@@ -7,6 +7,7 @@
 //! [`answer`] from the outcomes of `storage::batch::run`.
 
 use async_graphql::{Enum, OutputType, SimpleObject};
+use camptrack_domain::Invalid;
 use uuid::Uuid;
 
 use super::assessments::AssessmentNode;
@@ -140,16 +141,14 @@ where
             Outcome::Rejected(invalid) => {
                 result.rejected += 1;
                 item.status = ItemStatus::Rejected;
+                let invalid = Invalid(invalid.0.into_iter().map(|e| e.under(&prefix)).collect());
                 item.message = Some(invalid.to_string());
                 item.errors = invalid
                     .0
                     .into_iter()
-                    .map(|e| {
-                        let e = e.under(&prefix);
-                        ItemFieldError {
-                            field: e.path,
-                            reason: e.reason,
-                        }
+                    .map(|e| ItemFieldError {
+                        field: e.path,
+                        reason: e.reason,
                     })
                     .collect();
             }

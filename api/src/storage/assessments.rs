@@ -317,17 +317,11 @@ pub async fn submit(
 pub async fn submit_with(
     db: &DatabaseConnection,
     caller: &Caller,
-    mut draft: AssessmentDraft,
+    draft: AssessmentDraft,
     options: &SubmitOptions,
 ) -> Result<Submitted> {
     let scope = Scope::of(caller);
     scope.require(Write::Assessments)?;
-    if draft.content.device_id.is_none() {
-        draft
-            .content
-            .device_id
-            .clone_from(&options.client.device_id);
-    }
     match submit_once(db, scope, &draft, options).await {
         // Two identical submissions raced past the replay check; the loser now finds the
         // winner's record and answers as a replay.
@@ -363,7 +357,7 @@ pub async fn submit_item(
                     message,
                     fields: stored
                         .as_ref()
-                        .map(|s| changed_fields(&s.replay_form(), &sent))
+                        .map(|s| changed_fields(&s.replay_form(), &fill_defaults(sent, s)))
                         .unwrap_or_default(),
                     current: stored,
                 },
@@ -372,6 +366,18 @@ pub async fn submit_item(
         }
         Err(e) => Outcome::from_error(e),
     }
+}
+
+/// `sent` with the values the server filled in when the device left them out (capture
+/// time, device id) taken from `stored`, so a conflict names only what the device sent.
+fn fill_defaults(mut sent: Value, stored: &Assessment) -> Value {
+    let stored = stored.replay_form();
+    for key in ["capturedAt", "deviceId"] {
+        if sent["content"][key].is_null() {
+            sent["content"][key] = stored["content"][key].clone();
+        }
+    }
+    sent
 }
 
 /// Which assessment a field edit is for: its server id or its client UUID.
@@ -515,6 +521,12 @@ async fn submit_once(
         captured_at: Set(captured_at),
         client_app: Set(options.client.name.clone()),
         client_app_version: Set(options.client.version.clone()),
+        // The header's device id is a fact about the request, not client input: it fills
+        // a missing `deviceId` but is not part of the replay hash.
+        device_id: Set(content
+            .device_id
+            .clone()
+            .or_else(|| options.client.device_id.clone())),
         ..content_columns(content)
     })
     .exec_without_returning(&txn)
