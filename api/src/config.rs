@@ -145,6 +145,18 @@ pub struct ServeArgs {
     /// Partners see site figures only from this many households up.
     #[arg(long, env = "CAMPTRACK_MIN_HOUSEHOLDS_SHOWN", default_value_t = 5)]
     pub min_households_shown: i64,
+    /// Most items in one batch mutation (`submitAssessments`, `updateAssessments`) and
+    /// client UUIDs in one `submissionStatus` query.
+    #[arg(long, env = "CAMPTRACK_MAX_BATCH_ITEMS", default_value_t = 200)]
+    pub max_batch_items: usize,
+    /// Seconds a device clock may run ahead of the server's before a submission's
+    /// `capturedAt` is flagged for review (accepted, `NEEDS_FOLLOW_UP` with a note).
+    #[arg(
+        long,
+        env = "CAMPTRACK_FUTURE_CAPTURE_TOLERANCE_SECS",
+        default_value_t = 86_400
+    )]
+    pub future_capture_tolerance_secs: u32,
     /// Seconds before a request is answered with a timeout.
     #[arg(long, env = "CAMPTRACK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
@@ -189,6 +201,10 @@ impl ServeArgs {
             max_page_size: self.max_page_size.max(1),
             default_page_size: 50.min(self.max_page_size.max(1)),
             min_households_shown: self.min_households_shown,
+            max_batch_items: self.max_batch_items.max(1),
+            future_capture_tolerance: chrono::TimeDelta::seconds(
+                self.future_capture_tolerance_secs.into(),
+            ),
         }
     }
 

@@ -10,6 +10,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_reference;
 mod m20261123_000002_create_sites_and_assessments;
 mod m20261123_000003_create_audit_log;
+mod m20261123_200001_create_change_log;
+mod m20261123_200002_add_assessment_client_app;
 
 /// Applies camptrack's migrations in order.
 #[derive(Debug)]
@@ -22,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_reference::Migration),
             Box::new(m20261123_000002_create_sites_and_assessments::Migration),
             Box::new(m20261123_000003_create_audit_log::Migration),
+            Box::new(m20261123_200001_create_change_log::Migration),
+            Box::new(m20261123_200002_add_assessment_client_app::Migration),
         ]
     }
 }

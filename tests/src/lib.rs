@@ -27,7 +27,46 @@ pub struct TestApp {
     /// A token of an admin account.
     pub admin_token: String,
     shutdown: Option<oneshot::Sender<()>>,
+    // Dropped after the server is told to stop.
+    _database: ScratchDatabase,
+}
+
+/// A fresh, empty database for one test (a temporary SQLite file, or a PostgreSQL database
+/// cloned from the migrated template when `TEST_DATABASE_URL` is set), removed on drop.
+pub struct ScratchDatabase {
+    /// Its URL.
+    pub url: String,
     cleanup: Cleanup,
+}
+
+impl std::fmt::Debug for ScratchDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScratchDatabase")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScratchDatabase {
+    /// Makes one.
+    pub async fn new() -> Self {
+        let (url, cleanup) = fresh_database().await;
+        Self { url, cleanup }
+    }
+
+    /// Connects to it and brings its schema up to date.
+    pub async fn connect(&self) -> DatabaseConnection {
+        let db = db::connect(&DbSettings {
+            url: self.url.clone(),
+            max_connections: 8,
+            acquire_timeout: std::time::Duration::from_secs(10),
+            busy_timeout: std::time::Duration::from_secs(10),
+        })
+        .await
+        .expect("connect to the test database");
+        db::migrate(&db).await.expect("migrate the test database");
+        db
+    }
 }
 
 enum Cleanup {
@@ -58,16 +97,8 @@ pub async fn spawn_app_with(settings: ServeArgs) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         camptrack::telemetry::init(camptrack::config::LogFormat::Text);
     }
-    let (url, cleanup) = fresh_database().await;
-    let db = db::connect(&DbSettings {
-        url,
-        max_connections: 8,
-        acquire_timeout: std::time::Duration::from_secs(10),
-        busy_timeout: std::time::Duration::from_secs(10),
-    })
-    .await
-    .expect("connect to the test database");
-    db::migrate(&db).await.expect("migrate the test database");
+    let database = ScratchDatabase::new().await;
+    let db = database.connect().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -81,8 +112,21 @@ pub async fn spawn_app_with(settings: ServeArgs) -> TestApp {
         .await
         .expect("server");
     });
+    let admin_token = admin_token(&db).await;
+    TestApp {
+        address,
+        db,
+        http: reqwest::Client::new(),
+        admin_token,
+        shutdown: Some(tx),
+        _database: database,
+    }
+}
+
+/// Creates an admin account in `db` and returns a token for it.
+pub async fn admin_token(db: &DatabaseConnection) -> String {
     let admin = accounts::create(
-        &db,
+        db,
         None,
         AccountDraft {
             name: "test admin".into(),
@@ -93,17 +137,10 @@ pub async fn spawn_app_with(settings: ServeArgs) -> TestApp {
     )
     .await
     .expect("admin account");
-    let (_, secret) = accounts::create_token(&db, None, admin.id, "tests".into(), None)
+    let (_, secret) = accounts::create_token(db, None, admin.id, "tests".into(), None)
         .await
         .expect("admin token");
-    TestApp {
-        address,
-        db,
-        http: reqwest::Client::new(),
-        admin_token: secret.expose().to_owned(),
-        shutdown: Some(tx),
-        cleanup,
-    }
+    secret.expose().to_owned()
 }
 
 async fn fresh_database() -> (String, Cleanup) {
@@ -211,6 +248,11 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
         match &self.cleanup {
             Cleanup::Sqlite(path) => {
                 for suffix in ["", "-wal", "-shm"] {

@@ -51,3 +51,60 @@ pub enum AuthError {
     #[error("the Authorization header must be `Bearer <token>`")]
     Malformed,
 }
+
+/// The app and device a request comes from, as its headers say: `X-Client-App: NAME/VERSION`
+/// (else the first product of `User-Agent`) and `X-Device-Id`. Kept on submitted records;
+/// never used to decide access.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientApp {
+    /// App name, e.g. `ODK Collect`.
+    pub name: Option<String>,
+    /// App version, e.g. `2024.2`.
+    pub version: Option<String>,
+    /// Device id from `X-Device-Id`, used when a submission names none itself.
+    pub device_id: Option<String>,
+}
+
+impl ClientApp {
+    /// Reads the headers' values (`None` for a missing or non-text header). Values are
+    /// trimmed and cut to 100 characters; control characters are dropped.
+    ///
+    /// ```
+    /// use camptrack::auth::ClientApp;
+    /// let app = ClientApp::from_headers(Some("ODK Collect/2024.2"), Some("okhttp/4.12"), None);
+    /// assert_eq!(app.name.as_deref(), Some("ODK Collect"));
+    /// assert_eq!(app.version.as_deref(), Some("2024.2"));
+    /// let ua = ClientApp::from_headers(None, Some("CampForms/3.1.0 (Android 14)"), Some("tab-7"));
+    /// assert_eq!((ua.name.as_deref(), ua.version.as_deref()), (Some("CampForms"), Some("3.1.0")));
+    /// assert_eq!(ua.device_id.as_deref(), Some("tab-7"));
+    /// ```
+    pub fn from_headers(
+        client_app: Option<&str>,
+        user_agent: Option<&str>,
+        device_id: Option<&str>,
+    ) -> Self {
+        let clean = |v: &str| -> Option<String> {
+            let v: String = v
+                .trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(100)
+                .collect();
+            (!v.trim().is_empty()).then(|| v.trim().to_owned())
+        };
+        let split = |product: &str| match product.rsplit_once('/') {
+            Some((name, version)) => (clean(name), clean(version)),
+            None => (clean(product), None),
+        };
+        let (name, version) = match (client_app.and_then(clean), user_agent.and_then(clean)) {
+            (Some(app), _) => split(&app),
+            (None, Some(ua)) => split(ua.split_whitespace().next().unwrap_or_default()),
+            (None, None) => (None, None),
+        };
+        Self {
+            name,
+            version,
+            device_id: device_id.and_then(clean),
+        }
+    }
+}

@@ -9,6 +9,7 @@ use camptrack_geo::Coordinates;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use uuid::Uuid;
 
+use super::batch::{self as batch_answer, BatchResult};
 use super::connection::{Conn, connection};
 use super::context::{self, list_cost};
 use super::enums::{
@@ -21,7 +22,10 @@ use super::scalars::{H3Cell, Location};
 use super::sites::SiteNode;
 use crate::storage::assessments::{
     self, Assessment, AssessmentContent, AssessmentDraft, AssessmentFilter, AssessmentVersion,
+    EditTarget, SubmitOptions,
 };
+use crate::storage::batch::{self, Outcome};
+use crate::storage::scope::Scope;
 use crate::storage::{organisations, sites};
 
 /// One SADD row: people of one sex in one age band (inclusive completed years).
@@ -220,9 +224,18 @@ impl AssessmentNode {
             None => Ok(None),
         }
     }
-    /// The device's id.
+    /// The device's id (the input's `deviceId`, else the `X-Device-Id` header).
     async fn device_id(&self) -> Option<&str> {
         self.0.content.device_id.as_deref()
+    }
+    /// The app that submitted it, from the `X-Client-App` header (`NAME/VERSION`), else
+    /// from `User-Agent`.
+    async fn client_app(&self) -> Option<&str> {
+        self.0.client_app.as_deref()
+    }
+    /// The submitting app's version.
+    async fn client_app_version(&self) -> Option<&str> {
+        self.0.client_app_version.as_deref()
     }
     /// Review state.
     async fn review_status(&self) -> ReviewStatus {
@@ -532,6 +545,65 @@ impl AssessmentFilterInput {
     }
 }
 
+/// An edit made in the field: which assessment, the version the device last saw, and the
+/// new content.
+#[derive(Debug, Clone, InputObject)]
+pub struct AssessmentEditInput {
+    /// The assessment's server id; give this or `clientUuid`.
+    pub id: Option<Uuid>,
+    /// The client UUID the assessment was submitted with; give this or `id`.
+    pub client_uuid: Option<Uuid>,
+    /// The version the device last saw; a stale one is a `CONFLICT`.
+    pub version: i32,
+    /// The whole new content.
+    #[graphql(flatten)]
+    pub content: AssessmentContentInput,
+}
+
+/// What the server holds for one client UUID.
+#[derive(Debug, SimpleObject)]
+pub struct SubmissionStatus {
+    /// The client UUID asked about.
+    pub client_uuid: Uuid,
+    /// Whether the server holds an assessment with it that you may see. `false` for
+    /// another organisation's record, whose existence is not revealed.
+    pub known: bool,
+    /// Its server id.
+    pub id: Option<Uuid>,
+    /// Its version (1 on submission, +1 on each edit or review).
+    pub version: Option<i32>,
+    /// Its review state.
+    pub review_status: Option<ReviewStatus>,
+    /// When the server received it.
+    pub received_at: Option<DateTime<Utc>>,
+    /// When it last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// The stored assessment.
+    pub assessment: Option<AssessmentNode>,
+}
+
+impl SubmissionStatus {
+    fn new(client_uuid: Uuid, held: Option<Assessment>) -> Self {
+        Self {
+            client_uuid,
+            known: held.is_some(),
+            id: held.as_ref().map(|a| a.id),
+            version: held.as_ref().map(|a| a.version),
+            review_status: held.as_ref().map(|a| a.review_status.into()),
+            received_at: held.as_ref().map(|a| a.received_at),
+            updated_at: held.as_ref().map(|a| a.updated_at),
+            assessment: held.map(AssessmentNode),
+        }
+    }
+}
+
+fn submit_options(ctx: &Context<'_>) -> SubmitOptions {
+    SubmitOptions {
+        client: context::client_app(ctx),
+        future_tolerance: context::policy(ctx).future_capture_tolerance,
+    }
+}
+
 /// What `submitAssessment` did.
 #[derive(Debug, SimpleObject)]
 pub struct SubmitAssessmentResult {
@@ -583,6 +655,24 @@ impl AssessmentQuery {
         ))
     }
 
+    /// What the server holds for each client UUID, in the order asked (at most the batch
+    /// limit): a device that lost a response reconciles with this instead of resending.
+    async fn submission_status(
+        &self,
+        ctx: &Context<'_>,
+        client_uuids: Vec<Uuid>,
+    ) -> async_graphql::Result<Vec<SubmissionStatus>> {
+        let scope = context::scope(ctx)?;
+        context::check_batch(ctx, "clientUuids", client_uuids.len())?;
+        let held = assessments::statuses(context::db(ctx), scope, &client_uuids)
+            .await
+            .gql()?;
+        Ok(held
+            .into_iter()
+            .map(|(u, a)| SubmissionStatus::new(u, a))
+            .collect())
+    }
+
     /// One assessment the caller may see.
     async fn assessment(
         &self,
@@ -616,13 +706,100 @@ impl AssessmentMutation {
             site_id: input.site_id,
             content,
         };
-        let submitted = assessments::submit(context::db(ctx), caller, draft)
-            .await
-            .gql()?;
+        let submitted =
+            assessments::submit_with(context::db(ctx), caller, draft, &submit_options(ctx))
+                .await
+                .gql()?;
         Ok(SubmitAssessmentResult {
             assessment: AssessmentNode(submitted.assessment),
             duplicate: submitted.duplicate,
         })
+    }
+
+    /// Submits a batch of assessments made offline (at most the configured batch limit).
+    /// Each item is answered on its own, in input order: `ACCEPTED`, `DUPLICATE` (an
+    /// identical resend), `CONFLICT` (its `clientUuid` holds other content), `REJECTED`
+    /// (with field paths such as `items.3.sadd.2.ageMax`) or `RETRY`. One bad item never
+    /// fails the others, and every accepted item is committed before the answer is sent.
+    async fn submit_assessments(
+        &self,
+        ctx: &Context<'_>,
+        items: Vec<AssessmentInput>,
+    ) -> async_graphql::Result<BatchResult<AssessmentNode>> {
+        let caller = context::caller(ctx)?;
+        Scope::of(caller)
+            .require(camptrack_domain::access::Write::Assessments)
+            .gql()?;
+        context::check_batch(ctx, "items", items.len())?;
+        let db = context::db(ctx);
+        let options = submit_options(ctx);
+        let client_uuids = items.iter().map(|i| Some(i.client_uuid)).collect();
+        let outcomes = batch::run(items, |input| {
+            let options = &options;
+            async move {
+                match input.content.parse() {
+                    Err(invalid) => Outcome::Rejected(invalid),
+                    Ok(content) => {
+                        let draft = AssessmentDraft {
+                            client_uuid: input.client_uuid,
+                            site_id: input.site_id,
+                            content,
+                        };
+                        assessments::submit_item(db, caller, draft, options).await
+                    }
+                }
+            }
+        })
+        .await;
+        Ok(batch_answer::answer(
+            outcomes,
+            client_uuids,
+            |a| a.client_uuid,
+            AssessmentNode,
+        ))
+    }
+
+    /// Applies a batch of edits made offline, each carrying the version the device last
+    /// saw. Per item: `ACCEPTED` (applied), `DUPLICATE` (the stored content already is what
+    /// you sent), `CONFLICT` (stale version: `record` is the current record and
+    /// `conflictingFields` what differs; nothing was overwritten), `REJECTED` or `RETRY`.
+    async fn update_assessments(
+        &self,
+        ctx: &Context<'_>,
+        items: Vec<AssessmentEditInput>,
+    ) -> async_graphql::Result<BatchResult<AssessmentNode>> {
+        let caller = context::caller(ctx)?;
+        Scope::of(caller)
+            .require(camptrack_domain::access::Write::Assessments)
+            .gql()?;
+        context::check_batch(ctx, "items", items.len())?;
+        let db = context::db(ctx);
+        let client_uuids = items.iter().map(|i| i.client_uuid).collect();
+        let outcomes = batch::run(items, |input| async move {
+            let target = match (input.id, input.client_uuid) {
+                (Some(id), None) => EditTarget::Id(id),
+                (None, Some(client_uuid)) => EditTarget::ClientUuid(client_uuid),
+                _ => {
+                    return Outcome::Rejected(camptrack_domain::Invalid::one(
+                        "id",
+                        "give exactly one of id and clientUuid",
+                    ));
+                }
+            };
+            match input.content.parse() {
+                Err(invalid) => Outcome::Rejected(invalid),
+                Ok(content) => {
+                    assessments::update_item(db, caller, target, input.version, content).await
+                }
+            }
+        })
+        .await;
+        Ok(batch_answer::answer(
+            outcomes,
+            client_uuids,
+            |a| a.client_uuid,
+            AssessmentNode,
+        ))
     }
 
     /// Replaces an assessment's content; `version` is the one you last read. A stale version

@@ -18,6 +18,29 @@ pub struct Policy {
     pub default_page_size: u32,
     /// Partners see site and cell figures only from this many households up.
     pub min_households_shown: i64,
+    /// Most items in one batch mutation or status query.
+    pub max_batch_items: usize,
+    /// How far a device clock may run ahead before a submission is flagged.
+    pub future_capture_tolerance: chrono::TimeDelta,
+}
+
+/// The app and device the request came from (empty when the request named none).
+pub fn client_app(ctx: &Context<'_>) -> crate::auth::ClientApp {
+    ctx.data_opt::<crate::auth::ClientApp>()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Refuses a list of `len` items over the batch limit with `LIMIT_EXCEEDED`.
+pub fn check_batch(ctx: &Context<'_>, field: &str, len: usize) -> async_graphql::Result<()> {
+    let max = policy(ctx).max_batch_items;
+    if len > max {
+        return Err(coded(
+            code::LIMIT_EXCEEDED,
+            format!("{field}: at most {max} items per request, got {len}; split the batch"),
+        ));
+    }
+    Ok(())
 }
 
 /// The authenticated caller, or `UNAUTHENTICATED`.

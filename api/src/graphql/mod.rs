@@ -6,6 +6,7 @@ pub mod admin_areas;
 pub mod area;
 pub mod assessments;
 pub mod audit;
+pub mod batch;
 pub mod connection;
 pub mod context;
 pub mod displacement;
@@ -16,6 +17,7 @@ pub mod reference;
 pub mod rounds;
 pub mod scalars;
 pub mod sites;
+pub mod sync;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -34,6 +36,7 @@ pub struct Query(
     assessments::AssessmentQuery,
     audit::AuditQuery,
     displacement::DisplacementQuery,
+    sync::SyncQuery,
 );
 
 /// The mutation root.

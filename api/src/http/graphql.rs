@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
-use crate::auth::{AuthError, Caller, hash_token};
+use crate::auth::{AuthError, Caller, ClientApp, hash_token};
 use crate::graphql::error::code;
 use crate::storage::accounts;
 
@@ -184,7 +184,7 @@ pub(super) async fn post(
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    execute(&state, batch, caller, media).await
+    execute(&state, batch, caller, client_app(&headers), media).await
 }
 
 /// Parses a request body: one request object, or a non-empty list of them, each with a
@@ -257,7 +257,14 @@ pub(super) async fn get(
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    execute(&state, BatchRequest::Single(request), caller, media).await
+    execute(
+        &state,
+        BatchRequest::Single(request),
+        caller,
+        client_app(&headers),
+        media,
+    )
+    .await
 }
 
 /// Whether the operation the request selects is a mutation (unparseable: not; execution
@@ -276,12 +283,24 @@ fn is_mutation(request: &GqlRequest) -> bool {
     operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
 }
 
+/// The app and device the request comes from (`X-Client-App`, `User-Agent`, `X-Device-Id`).
+fn client_app(headers: &HeaderMap) -> ClientApp {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    ClientApp::from_headers(
+        text("x-client-app"),
+        text(header::USER_AGENT.as_str()),
+        text("x-device-id"),
+    )
+}
+
 async fn execute(
     state: &AppState,
     batch: BatchRequest,
     caller: Option<Caller>,
+    client: ClientApp,
     media: Media,
 ) -> Response {
+    let batch = batch.data(client);
     let batch = match caller {
         Some(caller) => batch.data(caller),
         None => batch,

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::changes::{self, EntityKind, Operation};
 use super::entities::admin_area;
 use super::{Result, StorageError, Writer, audit, db};
 use crate::auth::Caller;
@@ -137,6 +138,17 @@ pub async fn create(
     .await
     .map_err(|e| super::taken(e, "p-code"))?;
     let area = AdminArea::from(model);
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::AdminArea,
+            entity_id: area.pcode.clone(),
+            operation: Operation::Create,
+            after: None,
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         actor,
@@ -189,6 +201,17 @@ pub async fn update(
     .await
     .map_err(|e| super::taken(e, "p-code"))?;
     let after = AdminArea::from(model);
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::AdminArea,
+            entity_id: after.pcode.clone(),
+            operation: Operation::Update,
+            after: None,
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         Some(actor),

@@ -17,12 +17,14 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::batch::Outcome;
+use super::changes::{self, EntityKind, Operation, Placement};
 use super::entities::{assessment_sadd, assessment_version, site, site_assessment};
 use super::page::{self, Page, PageRequest};
 use super::scope::Scope;
 use super::sites::{self, CurrentFigures};
 use super::{Result, StorageError, Writer, audit, db, decode, decode_json};
-use crate::auth::Caller;
+use crate::auth::{Caller, ClientApp};
 
 /// What a visit reports, as the client sent it (validated).
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +95,30 @@ pub struct Assessment {
     pub version: i32,
     /// When last changed.
     pub updated_at: DateTime<Utc>,
+    /// The app that submitted it (from `X-Client-App` or `User-Agent`).
+    pub client_app: Option<String>,
+    /// That app's version.
+    pub client_app_version: Option<String>,
+}
+
+/// How a submission is received: the submitting app, and how far ahead of the server
+/// clock a device clock may be before the submission is flagged for review.
+#[derive(Debug, Clone)]
+pub struct SubmitOptions {
+    /// The app and device the request came from.
+    pub client: ClientApp,
+    /// A `capturedAt` later than the server clock plus this is accepted but flagged
+    /// (`NEEDS_FOLLOW_UP` with a note): the device clock is probably wrong.
+    pub future_tolerance: chrono::TimeDelta,
+}
+
+impl Default for SubmitOptions {
+    fn default() -> Self {
+        Self {
+            client: ClientApp::default(),
+            future_tolerance: chrono::TimeDelta::days(1),
+        }
+    }
 }
 
 /// One kept version of an assessment.
@@ -138,6 +164,11 @@ impl AssessmentContent {
 }
 
 impl AssessmentDraft {
+    /// What a replay is compared on: the site and the canonical content.
+    fn replay_form(&self) -> Value {
+        json!({ "siteId": self.site_id, "content": self.content.canonical() })
+    }
+
     /// SHA-256 of the canonical client input: equal for an identical replay.
     pub(super) fn content_hash(&self) -> String {
         let canonical = json!({ "clientUuid": self.client_uuid, "siteId": self.site_id, "content": self.content.canonical() });
@@ -146,6 +177,11 @@ impl AssessmentDraft {
 }
 
 impl Assessment {
+    /// The stored record in the form a replay is compared on.
+    fn replay_form(&self) -> Value {
+        json!({ "siteId": self.site_id, "content": self.content.canonical() })
+    }
+
     /// The record as a version snapshot and in the audit log.
     pub(super) fn snapshot(&self) -> Value {
         json!({
@@ -212,6 +248,8 @@ fn from_row(m: site_assessment::Model, sadd: Vec<SaddRow>) -> Result<Assessment>
         reviewed_at: m.reviewed_at,
         version: m.version,
         updated_at: m.updated_at,
+        client_app: m.client_app,
+        client_app_version: m.client_app_version,
     })
 }
 
@@ -272,15 +310,132 @@ pub async fn submit(
     caller: &Caller,
     draft: AssessmentDraft,
 ) -> Result<Submitted> {
+    submit_with(db, caller, draft, &SubmitOptions::default()).await
+}
+
+/// [`submit`], recording the submitting app and flagging a device clock far ahead.
+pub async fn submit_with(
+    db: &impl Writer,
+    caller: &Caller,
+    draft: AssessmentDraft,
+    options: &SubmitOptions,
+) -> Result<Submitted> {
     let scope = Scope::of(caller);
     scope.require(Write::Assessments)?;
-    match submit_once(db, scope, &draft).await {
+    match submit_once(db, scope, &draft, options).await {
         // Two identical submissions raced past the replay check; the loser now finds the
         // winner's record and answers as a replay.
         Err(StorageError::Conflict { .. }) if replay_target(db, &draft).await?.is_some() => {
-            submit_once(db, scope, &draft).await
+            submit_once(db, scope, &draft, options).await
         }
         other => other,
+    }
+}
+
+/// One item of a batch submission: accepted, an identical replay (duplicate), a conflict
+/// naming the fields that differ from the stored record, rejected, or to be retried.
+pub async fn submit_item(
+    db: &impl Writer,
+    caller: &Caller,
+    draft: AssessmentDraft,
+    options: &SubmitOptions,
+) -> Outcome<Assessment> {
+    let client_uuid = draft.client_uuid;
+    let sent = draft.replay_form();
+    match submit_with(db, caller, draft, options).await {
+        Ok(s) if s.duplicate => Outcome::Duplicate(s.assessment),
+        Ok(s) => Outcome::Accepted(s.assessment),
+        Err(StorageError::Conflict { message, current }) => {
+            // The stored record only when the caller may see it (the conflict then carries
+            // its snapshot); another organisation's record stays unnamed.
+            let stored = match current {
+                Some(_) => by_client_uuid(db, Scope::of(caller), client_uuid).await,
+                None => Ok(None),
+            };
+            match stored {
+                Ok(stored) => Outcome::Conflict {
+                    message,
+                    fields: stored
+                        .as_ref()
+                        .map(|s| changed_fields(&s.replay_form(), &fill_defaults(sent, s)))
+                        .unwrap_or_default(),
+                    current: stored,
+                },
+                Err(e) => Outcome::from_error(e),
+            }
+        }
+        Err(e) => Outcome::from_error(e),
+    }
+}
+
+/// `sent` with the values the server filled in when the device left them out (capture
+/// time, device id) taken from `stored`, so a conflict names only what the device sent.
+fn fill_defaults(mut sent: Value, stored: &Assessment) -> Value {
+    let stored = stored.replay_form();
+    for key in ["capturedAt", "deviceId"] {
+        if sent["content"][key].is_null() {
+            sent["content"][key] = stored["content"][key].clone();
+        }
+    }
+    sent
+}
+
+/// Which assessment a field edit is for: its server id or its client UUID.
+#[derive(Debug, Clone, Copy)]
+pub enum EditTarget {
+    /// The server id.
+    Id(Uuid),
+    /// The client-generated UUID it was submitted with.
+    ClientUuid(Uuid),
+}
+
+/// One item of a batch of edits: applied (accepted), already applied (duplicate: the stored
+/// content is what the device sends), a stale version (conflict carrying the current record
+/// and the fields that differ), rejected, or to be retried.
+pub async fn update_item(
+    db: &impl Writer,
+    caller: &Caller,
+    target: EditTarget,
+    version: i32,
+    content: AssessmentContent,
+) -> Outcome<Assessment> {
+    let scope = Scope::of(caller);
+    let id = match target {
+        EditTarget::Id(id) => id,
+        EditTarget::ClientUuid(client_uuid) => match by_client_uuid(db, scope, client_uuid).await {
+            Ok(Some(a)) => a.id,
+            Ok(None) => {
+                return Outcome::Rejected(camptrack_domain::Invalid::one(
+                    "clientUuid",
+                    format!("no assessment with client UUID {client_uuid} that you may edit"),
+                ));
+            }
+            Err(e) => return Outcome::from_error(e),
+        },
+    };
+    let sent = content.canonical();
+    match update(db, caller, id, version, content).await {
+        Ok(a) => Outcome::Accepted(a),
+        Err(StorageError::Conflict { message, .. }) => match get(db, scope, id).await {
+            Ok(stored) if stored.content.canonical() == sent => Outcome::Duplicate(stored),
+            Ok(stored) => Outcome::Conflict {
+                message,
+                fields: changed_fields(
+                    &json!({ "content": stored.content.canonical() }),
+                    &json!({ "content": sent }),
+                ),
+                current: Some(stored),
+            },
+            Err(e) => Outcome::from_error(e),
+        },
+        Err(StorageError::NotFound { .. }) => Outcome::Rejected(camptrack_domain::Invalid::one(
+            match target {
+                EditTarget::Id(_) => "id",
+                EditTarget::ClientUuid(_) => "clientUuid",
+            },
+            format!("no assessment {id} that you may edit"),
+        )),
+        Err(e) => Outcome::from_error(e),
     }
 }
 
@@ -298,6 +453,7 @@ async fn submit_once(
     db: &impl Writer,
     scope: Scope<'_>,
     draft: &AssessmentDraft,
+    options: &SubmitOptions,
 ) -> Result<Submitted> {
     let caller = scope.caller();
     let hash = draft.content_hash();
@@ -333,6 +489,20 @@ async fn submit_once(
     let id = Uuid::now_v7();
     let content = &draft.content;
     let captured_at = content.captured_at.unwrap_or(now);
+    // A device clock far ahead is kept, never refused: the form is real, its time is not.
+    let (review_status, review_note) = if captured_at > now + options.future_tolerance {
+        (
+            ReviewStatus::NeedsFollowUp,
+            Some(format!(
+                "capturedAt {} is ahead of the server clock ({}) by more than {} hours; check the device clock",
+                captured_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                options.future_tolerance.num_hours()
+            )),
+        )
+    } else {
+        (ReviewStatus::Submitted, None)
+    };
     site_assessment::Entity::insert(site_assessment::ActiveModel {
         id: Set(id),
         client_uuid: Set(draft.client_uuid),
@@ -342,16 +512,35 @@ async fn submit_once(
         submitted_by: Set(caller.account_id),
         organisation_id: Set(caller.organisation_id),
         received_at: Set(now),
-        review_status: Set(ReviewStatus::Submitted.to_string()),
-        review_note: Set(None),
+        review_status: Set(review_status.to_string()),
+        review_note: Set(review_note),
         reviewed_by: Set(None),
         reviewed_at: Set(None),
         version: Set(1),
         updated_at: Set(now),
         captured_at: Set(captured_at),
+        client_app: Set(options.client.name.clone()),
+        client_app_version: Set(options.client.version.clone()),
+        // The header's device id is a fact about the request, not client input: it fills
+        // a missing `deviceId` but is not part of the replay hash.
+        device_id: Set(content
+            .device_id
+            .clone()
+            .or_else(|| options.client.device_id.clone())),
         ..content_columns(content)
     })
     .exec_without_returning(&txn)
+    .await?;
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Assessment,
+            entity_id: id.to_string(),
+            operation: Operation::Submit,
+            after: Some(Placement::of(&site)),
+            before: None,
+        },
+    )
     .await?;
     write_sadd(&txn, id, &content.figures.sadd).await?;
     let stored = get_row(&txn, id).await?;
@@ -609,7 +798,7 @@ pub async fn update(
     .await
     .map_err(|e| super::taken(e, "client UUID"))?;
     write_sadd(&txn, id, &content.figures.sadd).await?;
-    finish_change(txn, caller, id, &before, "assessment.update").await
+    finish_change(txn, caller, id, &before, Operation::Update).await
 }
 
 /// Reviews an assessment if `version` is still current.
@@ -641,7 +830,7 @@ pub async fn review(
     .exec(&txn)
     .await
     .map_err(|e| super::taken(e, "client UUID"))?;
-    finish_change(txn, caller, id, &before, "assessment.review").await
+    finish_change(txn, caller, id, &before, Operation::Review).await
 }
 
 async fn finish_change(
@@ -649,9 +838,28 @@ async fn finish_change(
     caller: &Caller,
     id: Uuid,
     before: &Assessment,
-    action: &str,
+    operation: Operation,
 ) -> Result<Assessment> {
+    let action = match operation {
+        Operation::Review => "assessment.review",
+        _ => "assessment.update",
+    };
     let after = one(&txn, get_row(&txn, id).await?).await?;
+    let site = site::Entity::find_by_id(after.site_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StorageError::not_found("site", after.site_id))?;
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Assessment,
+            entity_id: id.to_string(),
+            operation,
+            after: Some(Placement::of(&site)),
+            before: None,
+        },
+    )
+    .await?;
     let before_snapshot = before.snapshot();
     keep_version(&txn, caller, &after, Some(&before_snapshot)).await?;
     refresh_site(&txn, after.site_id).await?;
@@ -794,4 +1002,66 @@ pub async fn history(
             })
         })
         .collect()
+}
+
+/// Assessments by id that the caller may see, for resolving change-log rows.
+pub(super) async fn by_ids(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    ids: &[Uuid],
+) -> Result<Vec<Assessment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = site_assessment::Entity::find()
+        .filter(site_assessment::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope.assessments())
+        .all(conn)
+        .await?;
+    hydrate(conn, rows).await
+}
+
+/// The assessment submitted with `client_uuid`, if the caller may see it.
+pub async fn by_client_uuid(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    client_uuid: Uuid,
+) -> Result<Option<Assessment>> {
+    let row = site_assessment::Entity::find()
+        .filter(site_assessment::Column::ClientUuid.eq(client_uuid))
+        .filter(scope.assessments())
+        .one(conn)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(one(conn, row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// What the server holds for each client UUID, in the order asked: the stored assessment
+/// when the caller may see it (its scope, or it submitted it itself), else `None`, which
+/// is all a caller learns about another organisation's record.
+pub async fn statuses(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    client_uuids: &[Uuid],
+) -> Result<Vec<(Uuid, Option<Assessment>)>> {
+    let rows = site_assessment::Entity::find()
+        .filter(site_assessment::Column::ClientUuid.is_in(client_uuids.iter().copied()))
+        .filter(
+            Condition::any()
+                .add(scope.assessments())
+                .add(site_assessment::Column::SubmittedBy.eq(scope.caller().account_id)),
+        )
+        .all(conn)
+        .await?;
+    let held: std::collections::HashMap<Uuid, Assessment> = hydrate(conn, rows)
+        .await?
+        .into_iter()
+        .map(|a| (a.client_uuid, a))
+        .collect();
+    Ok(client_uuids
+        .iter()
+        .map(|u| (*u, held.get(u).cloned()))
+        .collect())
 }

@@ -6,11 +6,12 @@
 
 use camptrack_domain::codes::{OperationalStatus, ReviewStatus};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::assessments::{self, Assessment, AssessmentDraft};
+use super::changes::{self, EntityKind, Operation, Placement};
 use super::entities::{assessment_sadd, assessment_version, site, site_assessment};
 use super::sites::SiteDraft;
 use super::{Result, audit, now, rounds};
@@ -59,6 +60,9 @@ pub async fn sites(
     }
     let count = rows.len();
     insert_chunked(conn, rows, site::Entity::insert_many).await?;
+    for site in site_rows(conn, &ids).await?.values() {
+        log_change(conn, EntityKind::Site, site.id, Operation::Create, site).await?;
+    }
     audit::record(
         conn,
         Some(actor),
@@ -90,6 +94,7 @@ pub async fn assessments(
     let mut ids = Vec::with_capacity(items.len());
     let (mut rows, mut sadd, mut versions) = (Vec::new(), Vec::new(), Vec::new());
     let mut touched = std::collections::BTreeSet::new();
+    let mut site_of = Vec::with_capacity(items.len());
     for item in items {
         let id = Uuid::now_v7();
         ids.push(id);
@@ -101,6 +106,7 @@ pub async fn assessments(
             )
         })?;
         touched.insert(item.draft.site_id);
+        site_of.push(item.draft.site_id);
         let captured_at = content.captured_at.unwrap_or(at);
         let record = Assessment {
             id,
@@ -118,6 +124,8 @@ pub async fn assessments(
             reviewed_at: None,
             version: 1,
             updated_at: at,
+            client_app: None,
+            client_app_version: None,
         };
         rows.push(site_assessment::ActiveModel {
             id: Set(id),
@@ -164,8 +172,15 @@ pub async fn assessments(
     insert_chunked(conn, rows, site_assessment::Entity::insert_many).await?;
     insert_chunked(conn, sadd, assessment_sadd::Entity::insert_many).await?;
     insert_chunked(conn, versions, assessment_version::Entity::insert_many).await?;
-    for site_id in touched {
-        assessments::refresh_site(conn, site_id).await?;
+    for site_id in &touched {
+        assessments::refresh_site(conn, *site_id).await?;
+    }
+    let touched: Vec<Uuid> = touched.into_iter().collect();
+    let sites = site_rows(conn, &touched).await?;
+    for (id, site_id) in ids.iter().zip(&site_of) {
+        if let Some(site) = sites.get(site_id) {
+            log_change(conn, EntityKind::Assessment, *id, Operation::Submit, site).await?;
+        }
     }
     audit::record(
         conn,
@@ -180,6 +195,45 @@ pub async fn assessments(
     )
     .await?;
     Ok(ids)
+}
+
+/// Site rows by id.
+async fn site_rows(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<std::collections::BTreeMap<Uuid, site::Model>> {
+    let mut out = std::collections::BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        for row in site::Entity::find()
+            .filter(site::Column::Id.is_in(chunk.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            out.insert(row.id, row);
+        }
+    }
+    Ok(out)
+}
+
+/// Appends the change-log entry devices sync from, as the single-record writes do.
+async fn log_change(
+    conn: &impl ConnectionTrait,
+    entity: EntityKind,
+    id: Uuid,
+    operation: Operation,
+    site: &site::Model,
+) -> Result<()> {
+    changes::append(
+        conn,
+        changes::Entry {
+            entity,
+            entity_id: id.to_string(),
+            operation,
+            after: Some(Placement::of(site)),
+            before: None,
+        },
+    )
+    .await
 }
 
 async fn insert_chunked<A, F>(conn: &impl ConnectionTrait, rows: Vec<A>, insert: F) -> Result<()>

@@ -10,6 +10,8 @@ pub mod admin_areas;
 pub mod area;
 pub mod assessments;
 pub mod audit;
+pub mod batch;
+pub mod changes;
 pub mod db;
 pub mod displacement;
 mod entities;

@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Transactio
 use serde_json::json;
 use uuid::Uuid;
 
+use super::changes::{self, EntityKind, Operation};
 use super::entities::round;
 use super::page::{self, Page, PageRequest};
 use super::{Result, StorageError, Writer, audit, db};
@@ -75,6 +76,17 @@ pub async fn create(db: &impl Writer, actor: Option<&Caller>, draft: RoundDraft)
     .await
     .map_err(|e| super::taken(e, "round number"))?;
     let created = Round::from(model);
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Round,
+            entity_id: created.id.to_string(),
+            operation: Operation::Create,
+            after: None,
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         actor,
@@ -113,6 +125,17 @@ pub async fn update(
     .exec(&txn)
     .await?;
     let after = Round::from(model);
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Round,
+            entity_id: after.id.to_string(),
+            operation: Operation::Update,
+            after: None,
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         Some(actor),

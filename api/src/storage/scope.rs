@@ -63,20 +63,67 @@ impl<'a> Scope<'a> {
     /// Whether `site` lies in the caller's area (always, when the caller is unbound).
     pub fn site_in_area(&self, site: &site::Model) -> bool {
         let area = &self.caller.area;
-        !area.is_bound()
-            || area.cells.iter().any(|c| c.range().contains(site.cell))
-            || area.pcodes.iter().any(|p| {
-                [
-                    Some(&site.admin0_pcode),
-                    site.admin1_pcode.as_ref(),
-                    site.admin2_pcode.as_ref(),
-                    site.admin3_pcode.as_ref(),
-                ]
-                .into_iter()
-                .flatten()
-                .any(|code| code == p.as_str())
-            })
+        !area.is_bound() || site_in(area, site)
     }
+
+    /// The area a device syncs: a bound enumerator's own area, whatever it asked for (an
+    /// enumerator cannot widen its reach); for everyone else the area asked for, if any.
+    pub fn sync_area(&self, asked: Option<&'a AccountArea>) -> Option<&'a AccountArea> {
+        match self.caller.role {
+            Role::Enumerator if self.caller.area.is_bound() => Some(&self.caller.area),
+            _ => asked.filter(|a| a.is_bound()),
+        }
+    }
+
+    /// Change-log rows the caller may receive for `area` (from [`Self::sync_area`]): rows
+    /// about reference data (rounds, admin areas) always; rows about sites and assessments
+    /// when the site was in the area before or after the write, so that a record leaving the
+    /// area reaches the device as a tombstone.
+    pub fn change_log(&self, area: Option<&AccountArea>) -> Condition {
+        use super::entities::change_log::Column as C;
+        let Some(area) = area else {
+            return Condition::all();
+        };
+        Condition::any()
+            .add(C::Entity.is_in(["round", "admin_area"]))
+            .add(area_over(
+                area,
+                C::Cell,
+                [
+                    C::Admin0Pcode,
+                    C::Admin1Pcode,
+                    C::Admin2Pcode,
+                    C::Admin3Pcode,
+                ],
+            ))
+            .add(area_over(
+                area,
+                C::PrevCell,
+                [
+                    C::PrevAdmin0Pcode,
+                    C::PrevAdmin1Pcode,
+                    C::PrevAdmin2Pcode,
+                    C::PrevAdmin3Pcode,
+                ],
+            ))
+    }
+}
+
+/// Whether `site` lies in `area` (its cell is a descendant of one of the area's cells, or
+/// one of its admin0-3 p-codes is one of the area's p-codes).
+pub fn site_in(area: &AccountArea, site: &site::Model) -> bool {
+    area.cells.iter().any(|c| c.range().contains(site.cell))
+        || area.pcodes.iter().any(|p| {
+            [
+                Some(&site.admin0_pcode),
+                site.admin1_pcode.as_ref(),
+                site.admin2_pcode.as_ref(),
+                site.admin3_pcode.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|code| code == p.as_str())
+        })
 }
 
 fn own_organisation(caller: &Caller) -> Condition {
@@ -89,18 +136,30 @@ fn own_organisation(caller: &Caller) -> Condition {
 
 /// Sites within an account's area, as SQL.
 fn area_condition(area: &AccountArea) -> Condition {
+    area_over(
+        area,
+        site::Column::Cell,
+        [
+            site::Column::Admin0Pcode,
+            site::Column::Admin1Pcode,
+            site::Column::Admin2Pcode,
+            site::Column::Admin3Pcode,
+        ],
+    )
+}
+
+/// Rows whose `cell` lies in one of the area's cell ranges or whose admin0-3 p-code
+/// columns hold one of its p-codes. A row with a null cell and null p-codes matches none.
+fn area_over<C: ColumnTrait>(area: &AccountArea, cell: C, admins: [C; 4]) -> Condition {
     let mut any = Condition::any();
-    for cell in &area.cells {
-        let range = cell.range();
-        any = any.add(site::Column::Cell.between(range.lo, range.hi));
+    for c in &area.cells {
+        let range = c.range();
+        any = any.add(cell.between(range.lo, range.hi));
     }
     for pcode in &area.pcodes {
-        let code = pcode.as_str().to_owned();
-        any = any
-            .add(site::Column::Admin0Pcode.eq(code.clone()))
-            .add(site::Column::Admin1Pcode.eq(code.clone()))
-            .add(site::Column::Admin2Pcode.eq(code.clone()))
-            .add(site::Column::Admin3Pcode.eq(code));
+        for column in &admins {
+            any = any.add(column.eq(pcode.as_str().to_owned()));
+        }
     }
     any
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::area::ResolvedArea;
+use super::changes::{self, EntityKind, Operation, Placement};
 use super::entities::site;
 use super::page::{self, Page, PageRequest};
 use super::scope::Scope;
@@ -225,6 +226,17 @@ pub async fn create(db: &impl Writer, actor: Option<&Caller>, draft: SiteDraft) 
     .exec_with_returning(&txn)
     .await
     .map_err(|e| super::taken(e, "site code"))?;
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Site,
+            entity_id: model.id.to_string(),
+            operation: Operation::Create,
+            after: Some(Placement::of(&model)),
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         actor,
@@ -308,6 +320,23 @@ pub async fn update(
         .exec(&txn)
         .await
         .map_err(|e| super::taken(e, "site code"))?;
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Site,
+            entity_id: id.to_string(),
+            operation: if patch.closure.is_some() {
+                Operation::Close
+            } else if patch.reopen {
+                Operation::Reopen
+            } else {
+                Operation::Update
+            },
+            after: Some(Placement::of(&after)),
+            before: Some(Placement::of(&before)),
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         Some(actor),

@@ -7,6 +7,7 @@ pub mod api_token;
 pub mod assessment_sadd;
 pub mod assessment_version;
 pub mod audit_log;
+pub mod change_log;
 pub mod organisation;
 pub mod round;
 pub mod site;

@@ -46,6 +46,8 @@ pub struct Model {
     pub reviewed_at: Option<DateTimeUtc>,
     pub version: i32,
     pub updated_at: DateTimeUtc,
+    pub client_app: Option<String>,
+    pub client_app_version: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
