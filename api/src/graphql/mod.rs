@@ -5,8 +5,10 @@ pub mod accounts;
 pub mod admin_areas;
 pub mod assessments;
 pub mod audit;
+pub mod catalogue;
 pub mod connection;
 pub mod context;
+pub mod distributions;
 pub mod enums;
 pub mod error;
 pub mod organisations;
@@ -14,6 +16,8 @@ pub mod reference;
 pub mod rounds;
 pub mod scalars;
 pub mod sites;
+pub mod stock;
+pub mod warehouses;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -30,6 +34,10 @@ pub struct Query(
     rounds::RoundQuery,
     sites::SiteQuery,
     assessments::AssessmentQuery,
+    catalogue::CatalogueQuery,
+    warehouses::WarehouseQuery,
+    stock::StockQuery,
+    distributions::DistributionQuery,
     audit::AuditQuery,
 );
 
@@ -42,6 +50,10 @@ pub struct Mutation(
     rounds::RoundMutation,
     sites::SiteMutation,
     assessments::AssessmentMutation,
+    catalogue::CatalogueMutation,
+    warehouses::WarehouseMutation,
+    stock::StockMutation,
+    distributions::DistributionMutation,
 );
 
 /// camptrack's schema.

@@ -8,7 +8,10 @@ pub mod accounts;
 pub mod admin_areas;
 pub mod assessments;
 pub mod audit;
+pub mod balances;
+pub mod catalogue;
 pub mod db;
+pub mod distributions;
 mod entities;
 mod error;
 pub mod organisations;
@@ -16,6 +19,8 @@ pub mod page;
 pub mod rounds;
 pub mod scope;
 pub mod sites;
+pub mod stock;
+pub mod warehouses;
 
 use std::str::FromStr;
 

@@ -10,3 +10,4 @@ mod http;
 mod limits;
 mod schema;
 mod sites;
+mod stock;
