@@ -300,22 +300,29 @@ impl DistributionContentInput {
                 count,
             });
         }
+        // Lines keep their input index: a line whose item or kit is unreadable is checked
+        // under a placeholder unique to it, and a refused quantity as 1, so that every
+        // problem is reported once, at its own path.
+        let mut checked: Vec<Line<Result<StockCode, usize>>> = Vec::with_capacity(self.lines.len());
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, l) in self.lines.iter().enumerate() {
-            let distributed = stock::quantity(
-                &mut errors,
-                &format!("lines.{i}.quantityDistributed"),
-                l.quantity_distributed.into(),
-                0,
-                MAX_LINE_QUANTITY,
-            );
-            let lost = stock::quantity(
-                &mut errors,
-                &format!("lines.{i}.quantityLost"),
-                l.quantity_lost.into(),
-                0,
-                MAX_LINE_QUANTITY,
-            );
+            let quantity = |errors: &mut Errors, field: &str, raw: i32| {
+                let raw = i64::from(raw);
+                if (0..=MAX_LINE_QUANTITY).contains(&raw) {
+                    raw
+                } else {
+                    stock::quantity(
+                        errors,
+                        &format!("lines.{i}.{field}"),
+                        raw,
+                        0,
+                        MAX_LINE_QUANTITY,
+                    );
+                    1
+                }
+            };
+            let distributed = quantity(&mut errors, "quantityDistributed", l.quantity_distributed);
+            let lost = quantity(&mut errors, "quantityLost", l.quantity_lost);
             let goods = match (&l.item_code, &l.kit_code) {
                 (Some(code), None) => errors
                     .take(&format!("lines.{i}.itemCode"), StockCode::parse("", code))
@@ -331,6 +338,16 @@ impl DistributionContentInput {
                     None
                 }
             };
+            let placeholder = match &goods {
+                Some(Goods::Item(c)) => Goods::Item(Ok(c.clone())),
+                Some(Goods::Kit(c)) => Goods::Kit(Ok(c.clone())),
+                None => Goods::Item(Err(i)),
+            };
+            checked.push(Line {
+                goods: placeholder,
+                distributed,
+                lost,
+            });
             if let Some(goods) = goods {
                 lines.push(Line {
                     goods,
@@ -351,7 +368,7 @@ impl DistributionContentInput {
             status: self.status.into(),
             modality: self.modality.into(),
             has_source: self.source_warehouse_id.is_some(),
-            lines: &lines,
+            lines: &checked,
             reached: &reached,
         }
         .check(&mut errors, Utc::now().date_naive());

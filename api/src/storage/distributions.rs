@@ -411,8 +411,10 @@ async fn resolve(
     if let Some(source) = c.source_warehouse_id {
         match warehouses::writable(txn, scope, "sourceWarehouseId", source).await {
             Ok(_) => {}
-            Err(StorageError::Invalid(e)) => {
-                errors.take("", Err::<(), _>(e));
+            Err(StorageError::Invalid(Invalid(found))) => {
+                for f in found {
+                    errors.add(f.path, f.reason);
+                }
             }
             Err(e) => return Err(e),
         }
@@ -437,8 +439,10 @@ async fn resolve(
                 distributed: line.distributed,
                 lost: line.lost,
             }),
-            Err(StorageError::Invalid(e)) => {
-                errors.take("", Err::<(), _>(e));
+            Err(StorageError::Invalid(Invalid(found))) => {
+                for f in found {
+                    errors.add(f.path, f.reason);
+                }
             }
             Err(e) => return Err(e),
         }

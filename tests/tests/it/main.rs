@@ -6,6 +6,7 @@ mod assessments;
 mod audit;
 mod auth;
 mod demo;
+mod distributions;
 mod http;
 mod limits;
 mod schema;
