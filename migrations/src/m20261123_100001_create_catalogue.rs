@@ -130,8 +130,15 @@ const ITEMS: &[(&str, &str, &str, &str, &str, i32)] = &[
     ),
 ];
 
-/// (code, English, French, [(item code, quantity)]).
-const KITS: &[(&str, &str, &str, &[(&str, i32)])] = &[
+/// A seeded kit: (code, English, French, [(item code, base units per kit)]).
+type KitSeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, i32)],
+);
+
+const KITS: &[KitSeed] = &[
     (
         "NFI-KIT-STD",
         "Standard NFI kit (household)",

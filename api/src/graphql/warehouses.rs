@@ -81,10 +81,6 @@ impl WarehouseNode {
     /// Its balances per item at the end of `asOf` (today by default), if the caller may
     /// see its stock; `coverWindowDays` sets the days-of-cover window.
     #[graphql(complexity = "list_cost(first, child_complexity)")]
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "GraphQL arguments of a nested list"
-    )]
     async fn balances(
         &self,
         ctx: &Context<'_>,
