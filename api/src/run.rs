@@ -46,6 +46,8 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
             tracing::info!(
                 sites = loaded.sites,
                 assessments = loaded.assessments,
+                warehouses = loaded.warehouses,
+                distributions = loaded.distributions,
                 "demo data loaded"
             );
             Ok(())

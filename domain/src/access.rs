@@ -20,6 +20,14 @@ pub enum Write {
     Assessments,
     /// Review (approve, reject, flag) a site assessment.
     Reviews,
+    /// Create or edit catalogue items and kits.
+    Catalogue,
+    /// Create or edit warehouses (partners: their own organisation's).
+    Warehouses,
+    /// Record stock movements, transfers and corrections (partners: their own stock).
+    Stock,
+    /// Record distributions (partners: their own; enumerators: at sites in their area).
+    Distributions,
 }
 
 impl Role {
@@ -32,8 +40,11 @@ impl Role {
                 write,
                 Write::Organisations | Write::Accounts | Write::AdminAreas
             ),
-            Role::Partner => false,
-            Role::Enumerator => matches!(write, Write::Assessments),
+            Role::Partner => matches!(
+                write,
+                Write::Warehouses | Write::Stock | Write::Distributions
+            ),
+            Role::Enumerator => matches!(write, Write::Assessments | Write::Distributions),
         }
     }
 
@@ -69,9 +80,28 @@ mod tests {
     }
 
     #[test]
-    fn enumerators_submit_assessments_and_nothing_else() {
+    fn partners_keep_their_own_stock_and_distributions_but_not_the_catalogue() {
+        for w in [Write::Warehouses, Write::Stock, Write::Distributions] {
+            assert!(Role::Partner.may(w));
+            assert!(Role::Coordinator.may(w));
+        }
+        assert!(!Role::Partner.may(Write::Catalogue));
+        assert!(Role::Coordinator.may(Write::Catalogue));
+        assert!(!Role::Partner.may(Write::Assessments));
+    }
+
+    #[test]
+    fn enumerators_submit_assessments_and_distributions_and_nothing_else() {
         assert!(Role::Enumerator.may(Write::Assessments));
-        for w in [Write::Sites, Write::Rounds, Write::Reviews] {
+        assert!(Role::Enumerator.may(Write::Distributions));
+        for w in [
+            Write::Sites,
+            Write::Rounds,
+            Write::Reviews,
+            Write::Catalogue,
+            Write::Warehouses,
+            Write::Stock,
+        ] {
             assert!(!Role::Enumerator.may(w));
             assert!(Role::Coordinator.may(w));
         }

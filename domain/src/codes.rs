@@ -178,6 +178,59 @@ code_list! {
     }
 }
 
+code_list! {
+    /// What a catalogue item is for (the cluster that plans it).
+    ItemCategory {
+        Shelter => ("SHELTER", "Shelter", "Abri"),
+        Nfi => ("NFI", "Non-food item", "Article non alimentaire"),
+        Wash => ("WASH", "Water, sanitation and hygiene", "Eau, hygiène et assainissement"),
+    }
+}
+
+code_list! {
+    /// The base unit an item is counted in; every stock quantity is in base units.
+    ItemUnit {
+        Piece => ("PIECE", "Piece", "Pièce"),
+        Set => ("SET", "Set", "Lot"),
+        Roll => ("ROLL", "Roll", "Rouleau"),
+        Kit => ("KIT", "Kit", "Kit"),
+        Kilogram => ("KG", "Kilogram", "Kilogramme"),
+        Litre => ("LITRE", "Litre", "Litre"),
+        Metre => ("METRE", "Metre", "Mètre"),
+    }
+}
+
+code_list! {
+    /// The kind of a stock movement; it fixes the movement's sign (see `stock.rs`).
+    MovementKind {
+        Receipt => ("RECEIPT", "Receipt", "Réception"),
+        Dispatch => ("DISPATCH", "Dispatch", "Expédition"),
+        TransferOut => ("TRANSFER_OUT", "Transfer out", "Transfert sortant"),
+        TransferIn => ("TRANSFER_IN", "Transfer in", "Transfert entrant"),
+        Adjustment => ("ADJUSTMENT", "Adjustment (stock count, found)", "Ajustement (inventaire, retrouvé)"),
+        Loss => ("LOSS", "Loss (lost, damaged, expired)", "Perte (perdu, endommagé, périmé)"),
+    }
+}
+
+code_list! {
+    /// How assistance reaches households.
+    DistributionModality {
+        InKind => ("IN_KIND", "In kind", "En nature"),
+        Cash => ("CASH", "Cash", "Espèces"),
+        Voucher => ("VOUCHER", "Voucher", "Coupons"),
+    }
+}
+
+code_list! {
+    /// Where a distribution stands.
+    DistributionStatus {
+        Planned => ("PLANNED", "Planned", "Planifiée"),
+        Ongoing => ("ONGOING", "Ongoing", "En cours"),
+        Completed => ("COMPLETED", "Completed", "Terminée"),
+        Cancelled => ("CANCELLED", "Cancelled", "Annulée"),
+    }
+}
+
 /// Every code list, for clients building forms.
 pub const ALL_LISTS: &[CodeListInfo] = &[
     Role::LIST,
@@ -194,4 +247,9 @@ pub const ALL_LISTS: &[CodeListInfo] = &[
     Sector::LIST,
     PriorityNeed::LIST,
     Vulnerability::LIST,
+    ItemCategory::LIST,
+    ItemUnit::LIST,
+    MovementKind::LIST,
+    DistributionModality::LIST,
+    DistributionStatus::LIST,
 ];

@@ -14,6 +14,7 @@ pub mod latest;
 pub mod pcode;
 pub mod sadd;
 pub mod site;
+pub mod stock;
 
 pub use code_list::CodeList;
 pub use error::{FieldError, Invalid};

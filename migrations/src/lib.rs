@@ -10,6 +10,10 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_reference;
 mod m20261123_000002_create_sites_and_assessments;
 mod m20261123_000003_create_audit_log;
+mod m20261123_100001_create_catalogue;
+mod m20261123_100002_create_warehouses;
+mod m20261123_100003_create_distributions;
+mod m20261123_100004_create_stock_movements;
 mod m20261123_200001_create_change_log;
 mod m20261123_200002_add_assessment_client_app;
 
@@ -24,6 +28,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_reference::Migration),
             Box::new(m20261123_000002_create_sites_and_assessments::Migration),
             Box::new(m20261123_000003_create_audit_log::Migration),
+            Box::new(m20261123_100001_create_catalogue::Migration),
+            Box::new(m20261123_100002_create_warehouses::Migration),
+            Box::new(m20261123_100003_create_distributions::Migration),
+            Box::new(m20261123_100004_create_stock_movements::Migration),
             Box::new(m20261123_200001_create_change_log::Migration),
             Box::new(m20261123_200002_add_assessment_client_app::Migration),
         ]

@@ -9,7 +9,7 @@ use crate::m20261123_000001_create_reference::{Organisations, Rounds};
 pub(crate) struct Migration;
 
 #[derive(DeriveIden)]
-enum Sites {
+pub(crate) enum Sites {
     Table,
     Id,
     Code,

@@ -468,4 +468,81 @@ pub mod fixtures {
 
     /// The mutation that submits an assessment, selecting what tests check.
     pub const SUBMIT: &str = "mutation($i: AssessmentInput!) { submitAssessment(input: $i) { duplicate assessment { id version households reviewStatus } } }";
+
+    /// Creates a warehouse through the API as `token` (the admin when `None`), run by the
+    /// organisation `org` (omit for a partner's own); returns its id.
+    pub async fn warehouse(
+        app: &TestApp,
+        token: Option<&str>,
+        code: &str,
+        org: Option<&str>,
+    ) -> String {
+        let input = json!({
+            "code": code, "name": format!("Warehouse {code}"), "organisationCode": org,
+            "lat": 11.85, "lon": 13.16, "admin0Pcode": "NGA", "admin1Pcode": "NG002", "isHub": true, "capacityM3": 1200.0
+        });
+        let answer = app
+            .gql(
+                Some(token.unwrap_or(&app.admin_token)),
+                "mutation($i: WarehouseInput!) { createWarehouse(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await;
+        answer.data()["createWarehouse"]["id"]
+            .as_str()
+            .expect("warehouse id")
+            .to_owned()
+    }
+
+    /// The mutation that records a movement, selecting what tests check.
+    pub const MOVE: &str = "mutation($i: StockMovementInput!) { recordStockMovement(input: $i) { duplicate movements { id kind quantity occurredAt } } }";
+
+    /// A movement input: `quantity` of `item` of `kind` at `warehouse` at `at` (RFC 3339).
+    pub fn movement(warehouse: &str, item: &str, kind: &str, quantity: i64, at: &str) -> Value {
+        json!({
+            "clientUuid": uuid::Uuid::new_v4(), "warehouseId": warehouse, "itemCode": item,
+            "kind": kind, "quantity": quantity, "occurredAt": at, "documentRef": "WB-0001"
+        })
+    }
+
+    /// Records a movement as the admin and returns its id.
+    pub async fn record(
+        app: &TestApp,
+        warehouse: &str,
+        item: &str,
+        kind: &str,
+        quantity: i64,
+        at: &str,
+    ) -> String {
+        let answer = app
+            .admin(
+                MOVE,
+                json!({ "i": movement(warehouse, item, kind, quantity, at) }),
+            )
+            .await;
+        answer.data()["recordStockMovement"]["movements"][0]["id"]
+            .as_str()
+            .expect("movement id")
+            .to_owned()
+    }
+
+    /// The balance of `item` in `warehouse` at the end of `as_of` (today when `None`), as
+    /// the admin.
+    pub async fn balance(app: &TestApp, warehouse: &str, item: &str, as_of: Option<&str>) -> i64 {
+        let answer = app
+            .admin(
+                "query($w: UUID!, $i: String!, $d: NaiveDate) { stockBalances(filter: { warehouseId: $w, itemCode: $i }, asOf: $d) { edges { node { quantity } } } }",
+                json!({ "w": warehouse, "i": item, "d": as_of }),
+            )
+            .await;
+        answer.data()["stockBalances"]["edges"]
+            .as_array()
+            .and_then(|e| e.first())
+            .map_or(0, |e| {
+                e["node"]["quantity"]
+                    .as_str()
+                    .and_then(|q| q.parse().ok())
+                    .expect("a BigInt quantity")
+            })
+    }
 }

@@ -190,6 +190,8 @@ pub struct DemoData {
     pub sites: Vec<DemoSite>,
     /// Assessments, in the order they reach the server.
     pub assessments: Vec<DemoAssessment>,
+    /// Warehouses, their receipts and transfers, and distributions (a stream of its own).
+    pub stock: super::stock::DemoStock,
 }
 
 impl DemoData {
@@ -268,12 +270,14 @@ pub fn generate(spec: &Spec) -> DemoData {
     }
     let assessments = g.assessments(&sites, &mut profiles);
     let (organisations, admin_areas) = (organisations(), admin_areas());
+    let stock = super::stock::generate(spec, &sites);
     DemoData {
         organisations,
         admin_areas,
         rounds: g.rounds,
         sites,
         assessments,
+        stock,
     }
 }
 

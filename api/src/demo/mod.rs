@@ -3,13 +3,15 @@
 //! demo data obeys every rule that API data does.
 
 pub mod generator;
+pub mod stock;
 mod towns;
 
 use std::collections::BTreeMap;
 
-use camptrack_domain::codes::{OperationalStatus, Role};
+use camptrack_domain::codes::{DistributionModality, DistributionStatus, OperationalStatus, Role};
 use camptrack_domain::pcode::PCode;
 use camptrack_domain::site::SiteCode;
+use camptrack_domain::stock::{Goods, Line, StockCode};
 use camptrack_geo::Coordinates;
 use sea_orm::DatabaseConnection;
 use serde_json::{Map, json};
@@ -18,10 +20,14 @@ use uuid::Uuid;
 use crate::storage::accounts::{self, AccountDraft};
 use crate::storage::admin_areas::{self, AdminAreaDraft};
 use crate::storage::assessments::{AssessmentContent, AssessmentDraft};
+use crate::storage::distributions::{self, DistributionContent, DistributionDraft};
 use crate::storage::import::{self, ImportedAssessment};
 use crate::storage::organisations::{self, OrganisationDraft};
 use crate::storage::rounds::{self, RoundDraft};
+use crate::storage::scope::Scope;
 use crate::storage::sites::{self, Closure, SiteDraft, SitePatch};
+use crate::storage::stock::{self as ledger, MovementDraft, Particulars, TransferDraft};
+use crate::storage::warehouses::{self, WarehouseDraft};
 use crate::storage::{Result, StorageError, Writer, db};
 use generator::{DemoData, Spec};
 
@@ -32,6 +38,12 @@ pub struct Loaded {
     pub sites: usize,
     /// Assessments written.
     pub assessments: usize,
+    /// Warehouses written.
+    pub warehouses: usize,
+    /// Server ids of the generator's warehouses, by index.
+    pub warehouse_ids: Vec<Uuid>,
+    /// Distributions written.
+    pub distributions: usize,
     /// Server ids of the generator's sites, by index.
     pub site_ids: Vec<Uuid>,
     /// Server ids of the generator's assessments, by index.
@@ -206,12 +218,121 @@ async fn load_into(db: &impl Writer, spec: &Spec) -> Result<Loaded> {
             .await?;
         }
     }
+    let warehouse_ids = load_stock(db, &loader, &data, &site_ids, &organisation_ids).await?;
     Ok(Loaded {
         sites: site_ids.len(),
         assessments: assessment_ids.len(),
+        warehouses: warehouse_ids.len(),
+        warehouse_ids,
+        distributions: data.stock.distributions.len(),
         site_ids,
         assessment_ids,
         organisation_ids,
         data,
     })
+}
+
+/// Writes the generator's warehouses, receipts, transfers and distributions through the
+/// storage functions (so every ledger rule applies); returns the warehouses' ids.
+async fn load_stock(
+    db: &impl Writer,
+    loader: &crate::auth::Caller,
+    data: &DemoData,
+    site_ids: &[Uuid],
+    organisation_ids: &BTreeMap<String, Uuid>,
+) -> Result<Vec<Uuid>> {
+    let org = |code: &str| {
+        organisation_ids
+            .get(code)
+            .copied()
+            .ok_or_else(|| StorageError::not_found("organisation", code))
+    };
+    let scope = Scope::of(loader);
+    let mut ids = Vec::with_capacity(data.stock.warehouses.len());
+    for w in &data.stock.warehouses {
+        let draft = WarehouseDraft {
+            code: StockCode::parse("code", &w.code)?,
+            name: w.name.clone(),
+            organisation_id: Some(org(&w.organisation)?),
+            location: Coordinates::new(w.lat, w.lon).map_err(|e| crate::graphql::error::geo(&e))?,
+            admin0_pcode: w.admin0.clone(),
+            admin1_pcode: Some(w.admin1.clone()),
+            admin2_pcode: None,
+            admin3_pcode: None,
+            is_hub: w.is_hub,
+            capacity_m3: Some(w.capacity_m3),
+        };
+        ids.push(warehouses::create(db, scope, draft).await?.id);
+    }
+    for m in &data.stock.movements {
+        let particulars = Particulars {
+            reason: None,
+            document_ref: Some(m.document_ref.clone()),
+            project_code: None,
+            donor_org_id: m.donor.as_deref().map(org).transpose()?,
+            counterparty_org_id: None,
+        };
+        let item_code = StockCode::parse("itemCode", &m.item)?;
+        match m.to {
+            Some(to) => {
+                let draft = TransferDraft {
+                    client_uuid: m.client_uuid,
+                    from_warehouse_id: ids[m.warehouse],
+                    to_warehouse_id: ids[to],
+                    item_code,
+                    quantity: m.quantity,
+                    occurred_at: m.occurred_at,
+                    particulars,
+                };
+                ledger::transfer(db, loader, draft).await?;
+            }
+            None => {
+                let draft = MovementDraft {
+                    client_uuid: m.client_uuid,
+                    warehouse_id: ids[m.warehouse],
+                    item_code,
+                    kind: m.kind,
+                    quantity: m.quantity,
+                    occurred_at: m.occurred_at,
+                    particulars,
+                };
+                ledger::record(db, loader, draft).await?;
+            }
+        }
+    }
+    for d in &data.stock.distributions {
+        let lines = d
+            .lines
+            .iter()
+            .map(|(kit, given, lost)| {
+                Ok(Line {
+                    goods: Goods::Kit(StockCode::parse("kitCode", kit)?),
+                    distributed: *given,
+                    lost: *lost,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let content = DistributionContent {
+            site_id: site_ids[d.site_index],
+            implementing_org_id: Some(org(&d.organisation)?),
+            funding_org_id: d.funding.as_deref().map(org).transpose()?,
+            project_code: Some(d.project_code.clone()),
+            starts_on: d.starts_on,
+            ends_on: None,
+            modality: DistributionModality::InKind,
+            status: DistributionStatus::Completed,
+            households: d.households,
+            individuals: d.individuals,
+            sadd: Vec::new(),
+            no_shows: 0,
+            lines,
+            source_warehouse_id: Some(ids[d.warehouse]),
+        };
+        let draft = DistributionDraft {
+            client_uuid: d.client_uuid,
+            content,
+        };
+        distributions::record(db, loader, draft).await?;
+    }
+    Ok(ids)
 }

@@ -272,3 +272,81 @@ pub enum Vulnerability {
     /// Child-headed households
     ChildHeadedHouseholds,
 }
+
+/// What a catalogue item is for (the cluster that plans it).
+#[derive(Debug, Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "camptrack_domain::codes::ItemCategory")]
+pub enum ItemCategory {
+    /// Shelter
+    Shelter,
+    /// Non-food item
+    Nfi,
+    /// Water, sanitation and hygiene
+    Wash,
+}
+
+/// The base unit an item is counted in; every stock quantity is in base units.
+#[derive(Debug, Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "camptrack_domain::codes::ItemUnit")]
+pub enum ItemUnit {
+    /// Piece
+    Piece,
+    /// Set
+    Set,
+    /// Roll
+    Roll,
+    /// Kit
+    Kit,
+    /// Kilogram
+    #[graphql(name = "KG")]
+    Kilogram,
+    /// Litre
+    Litre,
+    /// Metre
+    Metre,
+}
+
+/// The kind of a stock movement, which fixes its sign: `RECEIPT` and `TRANSFER_IN` add,
+/// `DISPATCH`, `TRANSFER_OUT` and `LOSS` take away, `ADJUSTMENT` goes either way.
+#[derive(Debug, Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "camptrack_domain::codes::MovementKind")]
+pub enum MovementKind {
+    /// Receipt
+    Receipt,
+    /// Dispatch
+    Dispatch,
+    /// Transfer out
+    TransferOut,
+    /// Transfer in
+    TransferIn,
+    /// Adjustment (stock count, found)
+    Adjustment,
+    /// Loss (lost, damaged, expired)
+    Loss,
+}
+
+/// How assistance reaches households.
+#[derive(Debug, Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "camptrack_domain::codes::DistributionModality")]
+pub enum DistributionModality {
+    /// In kind
+    InKind,
+    /// Cash
+    Cash,
+    /// Voucher
+    Voucher,
+}
+
+/// Where a distribution stands.
+#[derive(Debug, Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "camptrack_domain::codes::DistributionStatus")]
+pub enum DistributionStatus {
+    /// Planned
+    Planned,
+    /// Ongoing
+    Ongoing,
+    /// Completed
+    Completed,
+    /// Cancelled
+    Cancelled,
+}

@@ -7,9 +7,11 @@ pub mod area;
 pub mod assessments;
 pub mod audit;
 pub mod batch;
+pub mod catalogue;
 pub mod connection;
 pub mod context;
 pub mod displacement;
+pub mod distributions;
 pub mod enums;
 pub mod error;
 pub mod organisations;
@@ -17,7 +19,9 @@ pub mod reference;
 pub mod rounds;
 pub mod scalars;
 pub mod sites;
+pub mod stock;
 pub mod sync;
+pub mod warehouses;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -34,6 +38,10 @@ pub struct Query(
     rounds::RoundQuery,
     sites::SiteQuery,
     assessments::AssessmentQuery,
+    catalogue::CatalogueQuery,
+    warehouses::WarehouseQuery,
+    stock::StockQuery,
+    distributions::DistributionQuery,
     audit::AuditQuery,
     displacement::DisplacementQuery,
     sync::SyncQuery,
@@ -48,6 +56,10 @@ pub struct Mutation(
     rounds::RoundMutation,
     sites::SiteMutation,
     assessments::AssessmentMutation,
+    catalogue::CatalogueMutation,
+    warehouses::WarehouseMutation,
+    stock::StockMutation,
+    distributions::DistributionMutation,
 );
 
 /// camptrack's schema.

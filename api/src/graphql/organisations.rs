@@ -159,3 +159,24 @@ impl OrganisationMutation {
             .map(OrganisationNode)
     }
 }
+
+/// Resolves an optional organisation code (any case) to its id, recording a field error at
+/// `path` when no organisation has it.
+pub async fn code_to_id(
+    ctx: &Context<'_>,
+    errors: &mut Errors,
+    path: &str,
+    code: Option<&str>,
+) -> async_graphql::Result<Option<Uuid>> {
+    let Some(code) = code else {
+        return Ok(None);
+    };
+    match organisations::get_by_code(context::db(ctx), &code.trim().to_ascii_uppercase()).await {
+        Ok(org) => Ok(Some(org.id)),
+        Err(crate::storage::StorageError::NotFound { .. }) => {
+            errors.add(path, format!("no organisation {code}"));
+            Ok(None)
+        }
+        Err(e) => Err(super::error::storage(e)),
+    }
+}

@@ -64,3 +64,31 @@ impl ScalarType for Count {
         Value::Number(self.0.into())
     }
 }
+
+/// A 64-bit signed integer as a decimal string, e.g. `"2500000000"`: sums of quantities
+/// (balances, totals) can pass the 32 bits of GraphQL's `Int`. Accepts a string or an
+/// integer as input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BigInt(pub i64);
+
+#[Scalar(name = "BigInt")]
+impl ScalarType for BigInt {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map(BigInt)
+                .map_err(|_| InputValueError::custom(format!("`{s}` is not a 64-bit integer"))),
+            Value::Number(n) => n
+                .as_i64()
+                .map(BigInt)
+                .ok_or_else(|| InputValueError::custom(format!("{n} is not a 64-bit integer"))),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}

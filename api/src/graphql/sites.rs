@@ -13,6 +13,7 @@ use super::area::AreaInput;
 use super::assessments::{AssessmentFilterInput, AssessmentNode, SaddRowOutput};
 use super::connection::{Conn, connection};
 use super::context::{self, list_cost};
+use super::distributions::{DistributionFilterInput, DistributionNode, distributions_page};
 use super::enums::{FormalStatus, ManagementType, OperationalStatus, SiteType};
 use super::error::{self, OrGql};
 use super::organisations::OrganisationNode;
@@ -190,6 +191,19 @@ impl SiteNode {
     /// asked for; null otherwise.
     async fn distance_meters(&self) -> Option<f64> {
         self.distance_m
+    }
+    /// The site's distributions the caller may see.
+    #[graphql(complexity = "list_cost(first, child_complexity)")]
+    async fn distributions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DistributionFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<DistributionNode>> {
+        let mut filter = filter.unwrap_or_default().resolve(ctx).await?;
+        filter.site_id = Some(self.site.id);
+        distributions_page(ctx, filter, first, after).await
     }
     /// Version for optimistic concurrency (site fields only).
     async fn version(&self) -> i32 {

@@ -10,10 +10,13 @@ pub mod admin_areas;
 pub mod area;
 pub mod assessments;
 pub mod audit;
+pub mod balances;
 pub mod batch;
+pub mod catalogue;
 pub mod changes;
 pub mod db;
 pub mod displacement;
+pub mod distributions;
 mod entities;
 mod error;
 pub mod import;
@@ -22,6 +25,8 @@ pub mod page;
 pub mod rounds;
 pub mod scope;
 pub mod sites;
+pub mod stock;
+pub mod warehouses;
 
 use std::str::FromStr;
 

@@ -5,7 +5,7 @@ use camptrack_domain::codes::Role;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition};
 
-use super::entities::{site, site_assessment};
+use super::entities::{distribution, site, site_assessment, stock_movement, warehouse};
 use crate::auth::{AccountArea, Caller};
 
 /// The caller's reach, derived once per request.
@@ -39,19 +39,67 @@ impl<'a> Scope<'a> {
     pub fn assessments(&self) -> Condition {
         match self.caller.role {
             Role::Admin | Role::Coordinator => Condition::all(),
-            Role::Partner => own_organisation(self.caller),
-            Role::Enumerator => {
-                if self.caller.area.is_bound() {
-                    let sites_in_area = Query::select()
-                        .column(site::Column::Id)
-                        .from(site::Entity)
-                        .cond_where(area_condition(&self.caller.area))
-                        .to_owned();
-                    Condition::all().add(site_assessment::Column::SiteId.in_subquery(sites_in_area))
-                } else {
-                    Condition::all()
-                }
+            Role::Partner => own_organisation(self.caller, site_assessment::Column::OrganisationId),
+            Role::Enumerator => self.at_sites_in_area(site_assessment::Column::SiteId),
+        }
+    }
+
+    /// Warehouses the caller may see: all for admins and coordinators, its own
+    /// organisation's for partners and enumerators (who name them as a distribution's
+    /// source, but never read their stock).
+    pub fn warehouses(&self) -> Condition {
+        if self.caller.role.reads_everything() {
+            Condition::all()
+        } else {
+            own_organisation(self.caller, warehouse::Column::OrganisationId)
+        }
+    }
+
+    /// Raw stock (movements and the balances summed from them) the caller may see: all for
+    /// admins and coordinators, its own organisation's warehouses' for partners, none for
+    /// enumerators.
+    pub fn stock(&self) -> Condition {
+        match self.caller.role {
+            Role::Admin | Role::Coordinator => Condition::all(),
+            Role::Partner => {
+                let own = Query::select()
+                    .column(warehouse::Column::Id)
+                    .from(warehouse::Entity)
+                    .cond_where(self.warehouses())
+                    .to_owned();
+                Condition::all().add(stock_movement::Column::WarehouseId.in_subquery(own))
             }
+            Role::Enumerator => nothing(),
+        }
+    }
+
+    /// Distributions the caller may see: all for admins and coordinators, those its own
+    /// organisation implements for partners, those at sites in its area for enumerators.
+    pub fn distributions(&self) -> Condition {
+        match self.caller.role {
+            Role::Admin | Role::Coordinator => Condition::all(),
+            Role::Partner => own_organisation(self.caller, distribution::Column::ImplementingOrgId),
+            Role::Enumerator => self.at_sites_in_area(distribution::Column::SiteId),
+        }
+    }
+
+    /// Whether the caller may move stock in (or draw a distribution from) a warehouse of
+    /// `organisation_id`: admins and coordinators anywhere, others only their own.
+    pub fn writes_for(&self, organisation_id: uuid::Uuid) -> bool {
+        self.caller.role.reads_everything() || self.caller.organisation_id == Some(organisation_id)
+    }
+
+    /// Records whose `site_column` names a site in an enumerator's area (all when unbound).
+    fn at_sites_in_area(&self, site_column: impl ColumnTrait) -> Condition {
+        if self.caller.area.is_bound() {
+            let sites_in_area = Query::select()
+                .column(site::Column::Id)
+                .from(site::Entity)
+                .cond_where(area_condition(&self.caller.area))
+                .to_owned();
+            Condition::all().add(site_column.in_subquery(sites_in_area))
+        } else {
+            Condition::all()
         }
     }
 
@@ -126,12 +174,16 @@ pub fn site_in(area: &AccountArea, site: &site::Model) -> bool {
         })
 }
 
-fn own_organisation(caller: &Caller) -> Condition {
+fn own_organisation(caller: &Caller, column: impl ColumnTrait) -> Condition {
     match caller.organisation_id {
-        Some(org) => Condition::all().add(site_assessment::Column::OrganisationId.eq(org)),
+        Some(org) => Condition::all().add(column.eq(org)),
         // A partner without an organisation owns nothing.
-        None => Condition::all().add(Expr::cust("1 = 0")),
+        None => nothing(),
     }
+}
+
+fn nothing() -> Condition {
+    Condition::all().add(Expr::cust("1 = 0"))
 }
 
 /// Sites within an account's area, as SQL.

@@ -48,3 +48,35 @@ async fn loaded_demo_figures_equal_the_generators_latest_assessment_per_site() {
         "the demo refuses a database that already holds sites"
     );
 }
+
+#[tokio::test]
+async fn loaded_demo_stock_equals_the_generators_ledger_and_distributions() {
+    let app = spawn_app().await;
+    let loaded = camptrack::demo::load_spec(&app.db, &Spec::small(5))
+        .await
+        .expect("load");
+    let stock = &loaded.data.stock;
+    assert!(loaded.warehouses >= 2 && loaded.distributions > 0);
+    let answer = app
+        .admin(
+            "{ stockBalances(first: 500) { totalCount edges { node { warehouse { id } item { code } quantity daysOfCover } } } distributions { totalCount } }",
+            json!({}),
+        )
+        .await;
+    let data = answer.data();
+    assert_eq!(data["distributions"]["totalCount"], loaded.distributions);
+    let expected = stock.balances();
+    assert_eq!(data["stockBalances"]["totalCount"], expected.len());
+    for edge in data["stockBalances"]["edges"].as_array().unwrap() {
+        let node = &edge["node"];
+        let index = loaded
+            .warehouse_ids
+            .iter()
+            .position(|id| id.to_string() == node["warehouse"]["id"].as_str().unwrap())
+            .unwrap();
+        let item = node["item"]["code"].as_str().unwrap().to_owned();
+        let quantity: i64 = node["quantity"].as_str().unwrap().parse().unwrap();
+        assert_eq!(quantity, expected[&(index, item.clone())], "{index} {item}");
+        assert!(quantity >= 0);
+    }
+}

@@ -71,4 +71,21 @@ fn graphql_enum_values_are_the_stored_codes() {
         names::<g::Vulnerability>(),
         codes_of::<codes::Vulnerability>()
     );
+    assert_eq!(
+        names::<g::ItemCategory>(),
+        codes_of::<codes::ItemCategory>()
+    );
+    assert_eq!(names::<g::ItemUnit>(), codes_of::<codes::ItemUnit>());
+    assert_eq!(
+        names::<g::MovementKind>(),
+        codes_of::<codes::MovementKind>()
+    );
+    assert_eq!(
+        names::<g::DistributionModality>(),
+        codes_of::<codes::DistributionModality>()
+    );
+    assert_eq!(
+        names::<g::DistributionStatus>(),
+        codes_of::<codes::DistributionStatus>()
+    );
 }
