@@ -539,10 +539,7 @@ pub mod fixtures {
             .as_array()
             .and_then(|e| e.first())
             .map_or(0, |e| {
-                e["node"]["quantity"]
-                    .as_str()
-                    .and_then(|q| q.parse().ok())
-                    .expect("a BigInt quantity")
+                e["node"]["quantity"].as_i64().expect("a BigInt quantity")
             })
     }
 }

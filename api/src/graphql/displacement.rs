@@ -11,7 +11,7 @@ use super::area::{self, AreaInput};
 use super::context;
 use super::enums::Sex;
 use super::error::{self, OrGql, code, coded};
-use super::scalars::{Count, H3Cell, Location};
+use super::scalars::{BigInt, H3Cell, Location};
 use crate::storage::area::sites_in;
 use crate::storage::displacement::{self, Period, Snapshot, Totals, today};
 use crate::storage::rounds;
@@ -31,13 +31,13 @@ pub struct Figures {
     /// households shown to this caller.
     pub suppressed: bool,
     /// Displaced households.
-    pub households: Option<Count>,
+    pub households: Option<BigInt>,
     /// Displaced individuals.
-    pub individuals: Option<Count>,
+    pub individuals: Option<BigInt>,
     /// Arrivals in the 3 months before each site's latest visit.
-    pub arrivals_last_3_months: Option<Count>,
+    pub arrivals_last_3_months: Option<BigInt>,
     /// Departures in the 3 months before each site's latest visit.
-    pub departures_last_3_months: Option<Count>,
+    pub departures_last_3_months: Option<BigInt>,
     /// Sex and age totals per exact band (bands are never merged).
     pub sadd: Option<Vec<SaddTotal>>,
 }
@@ -52,14 +52,14 @@ pub struct SaddTotal {
     /// Oldest age in the band; null when open.
     pub age_max: Option<i32>,
     /// People.
-    pub count: Count,
+    pub count: BigInt,
 }
 
 fn figures(ctx: &Context<'_>, t: &Totals) -> async_graphql::Result<Figures> {
     let caller = context::caller(ctx)?;
     let suppressed = caller.role.sees_suppressed_figures()
         && t.households < context::policy(ctx).min_households_shown;
-    let shown = |v: i64| (!suppressed).then_some(Count(v));
+    let shown = |v: i64| (!suppressed).then_some(BigInt(v));
     let sites = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
     Ok(Figures {
         sites: sites(t.sites),
@@ -76,7 +76,7 @@ fn figures(ctx: &Context<'_>, t: &Totals) -> async_graphql::Result<Figures> {
                     sex: r.sex.into(),
                     age_min: r.age_min.into(),
                     age_max: r.age_max.map(i32::from),
-                    count: Count(r.count),
+                    count: BigInt(r.count),
                 })
                 .collect()
         }),

@@ -468,6 +468,7 @@ impl DistributionFilterInput {
             to: self.to,
             admin_pcode: self.admin_pcode.map(|p| p.trim().to_ascii_uppercase()),
             source_warehouse_id: self.source_warehouse_id,
+            in_area: None,
         })
     }
 }
@@ -514,11 +515,21 @@ impl DistributionQuery {
     async fn distributions(
         &self,
         ctx: &Context<'_>,
+        area: Option<super::area::AreaInput>,
         filter: Option<DistributionFilterInput>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<DistributionNode>> {
-        let filter = filter.unwrap_or_default().resolve(ctx).await?;
+        let mut filter = filter.unwrap_or_default().resolve(ctx).await?;
+        if let Some(area) = area {
+            let area = super::area::resolve(ctx, area).await?;
+            let column = distributions::site_id_column();
+            filter.in_area = Some(
+                crate::storage::area::site_id_condition(context::db(ctx), &area, column)
+                    .await
+                    .gql()?,
+            );
+        }
         distributions_page(ctx, filter, first, after).await
     }
 

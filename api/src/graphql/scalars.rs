@@ -42,32 +42,9 @@ impl From<camptrack_geo::Coordinates> for Location {
     }
 }
 
-/// A non-negative count that may pass 2^31 (sums of people over large areas): a 64-bit
-/// integer sent as a JSON number, exact up to 2^53.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Count(pub i64);
-
-#[Scalar(name = "Count")]
-impl ScalarType for Count {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match &value {
-            Value::Number(n) => n
-                .as_i64()
-                .filter(|v| *v >= 0)
-                .map(Count)
-                .ok_or_else(|| InputValueError::custom("a count is a non-negative integer")),
-            _ => Err(InputValueError::expected_type(value)),
-        }
-    }
-
-    fn to_value(&self) -> Value {
-        Value::Number(self.0.into())
-    }
-}
-
-/// A 64-bit signed integer as a decimal string, e.g. `"2500000000"`: sums of quantities
-/// (balances, totals) can pass the 32 bits of GraphQL's `Int`. Accepts a string or an
-/// integer as input.
+/// A 64-bit integer for sums that can pass the 32 bits of GraphQL's `Int` (people over
+/// large areas, stock balances). Sent as a JSON number (exact up to 2^53, far beyond any
+/// real count); accepted as a number or a decimal string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BigInt(pub i64);
 
@@ -89,6 +66,6 @@ impl ScalarType for BigInt {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_string())
+        Value::Number(self.0.into())
     }
 }

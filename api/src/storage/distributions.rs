@@ -803,11 +803,21 @@ pub struct DistributionFilter {
     pub admin_pcode: Option<String>,
     /// Only drawing on this warehouse.
     pub source_warehouse_id: Option<Uuid>,
+    /// Only at sites in an area (see `area::site_id_condition`).
+    pub in_area: Option<Condition>,
+}
+
+/// The column holding a distribution's site, for area conditions.
+pub fn site_id_column() -> impl ColumnTrait {
+    distribution::Column::SiteId
 }
 
 impl DistributionFilter {
     fn condition(&self) -> Condition {
         let mut cond = Condition::all();
+        if let Some(area) = &self.in_area {
+            cond = cond.add(area.clone());
+        }
         if let Some(s) = self.site_id {
             cond = cond.add(distribution::Column::SiteId.eq(s));
         }

@@ -75,7 +75,7 @@ async fn loaded_demo_stock_equals_the_generators_ledger_and_distributions() {
             .position(|id| id.to_string() == node["warehouse"]["id"].as_str().unwrap())
             .unwrap();
         let item = node["item"]["code"].as_str().unwrap().to_owned();
-        let quantity: i64 = node["quantity"].as_str().unwrap().parse().unwrap();
+        let quantity: i64 = node["quantity"].as_i64().unwrap();
         assert_eq!(quantity, expected[&(index, item.clone())], "{index} {item}");
         assert!(quantity >= 0);
     }

@@ -695,3 +695,40 @@ async fn every_stock_and_distribution_write_is_in_the_audit_log() {
         .unwrap();
     assert_eq!(record_entry["node"]["after"]["households"], 3);
 }
+
+#[tokio::test]
+async fn distributions_filter_by_area_through_their_sites_points() {
+    let w = world().await;
+    let far = fixtures::site(
+        &w.app,
+        fixtures::site_input("CCCM-NG002001-0002", 12.40, 13.90),
+    )
+    .await;
+    let planned = |site: &str| {
+        let mut d = distribution(
+            site,
+            None,
+            json!([{ "itemCode": "BLANKET", "quantityDistributed": 3 }]),
+        );
+        d["status"] = json!("PLANNED");
+        d
+    };
+    let here = w.app.admin(RECORD, json!({ "i": planned(&w.site) })).await;
+    let here = here.data()["recordDistribution"]["distribution"]["id"].clone();
+    w.app
+        .admin(RECORD, json!({ "i": planned(&far) }))
+        .await
+        .data();
+    let near = json!({ "near": { "lat": 11.84, "lon": 13.15, "radiusMeters": 2000.0 } });
+    let found = w.app.admin("query($a: AreaInput!) { distributions(area: $a) { totalCount edges { node { id } } } }", json!({ "a": near })).await;
+    assert_eq!(found.data()["distributions"]["totalCount"], 1);
+    assert_eq!(
+        found.data()["distributions"]["edges"][0]["node"]["id"],
+        here
+    );
+    let everywhere = w
+        .app
+        .admin("{ distributions { totalCount } }", json!({}))
+        .await;
+    assert_eq!(everywhere.data()["distributions"]["totalCount"], 2);
+}

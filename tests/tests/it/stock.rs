@@ -361,8 +361,8 @@ async fn days_of_cover_divide_the_balance_by_the_average_daily_dispatch_and_are_
         .iter()
         .find(|r| r["item"]["code"] == "BLANKET")
         .unwrap();
-    assert_eq!(blanket["quantity"], "700");
-    assert_eq!(blanket["dispatchedInWindow"], "300");
+    assert_eq!(blanket["quantity"], 700);
+    assert_eq!(blanket["dispatchedInWindow"], 300);
     assert_eq!(blanket["averageDailyDispatch"], 10.0);
     assert_eq!(blanket["daysOfCover"], 70.0);
     let lamp = rows
@@ -441,7 +441,7 @@ async fn a_partner_sees_and_moves_only_its_own_organisations_stock_on_every_surf
     assert_eq!(data["stockBalances"]["totalCount"], 1);
     assert_eq!(
         data["stockBalances"]["edges"][0]["node"],
-        json!({ "quantity": "10", "warehouse": { "code": "WH-OWN" } })
+        json!({ "quantity": 10, "warehouse": { "code": "WH-OWN" } })
     );
     assert_eq!(data["stockMovements"]["totalCount"], 1);
     assert_eq!(data["stockMovements"]["edges"][0]["node"]["quantity"], 10);
