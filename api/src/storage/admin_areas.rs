@@ -174,15 +174,9 @@ pub async fn update(
 ) -> Result<AdminArea> {
     let txn = db::begin_write(db).await?;
     let before = get(&txn, &draft.pcode).await?;
-    if before.version != version {
-        return Err(StorageError::Conflict {
-            message: format!(
-                "admin area {} is at version {}, not {version}",
-                before.pcode, before.version
-            ),
-            current: Some(before.audit_json()),
-        });
-    }
+    super::check_version("admin area", &before.pcode, before.version, version, || {
+        before.audit_json()
+    })?;
     check_parent(&txn, &draft).await?;
     let model = admin_area::Entity::update(admin_area::ActiveModel {
         pcode: Unchanged(draft.pcode),

@@ -758,15 +758,9 @@ async fn editable(
         ));
     }
     let current = one(txn, row).await?;
-    if current.version != version {
-        return Err(StorageError::Conflict {
-            message: format!(
-                "assessment {id} is at version {}, not {version}: someone changed it since you read it",
-                current.version
-            ),
-            current: Some(current.snapshot()),
-        });
-    }
+    super::check_version("assessment", id, current.version, version, || {
+        current.snapshot()
+    })?;
     Ok(current)
 }
 

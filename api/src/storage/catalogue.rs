@@ -190,15 +190,9 @@ pub async fn update_item(
     scope.require(Write::Catalogue)?;
     let txn = db::begin_write(db).await?;
     let before = get_item(&txn, id).await?;
-    if before.version != version {
-        return Err(StorageError::Conflict {
-            message: format!(
-                "item {} is at version {}, not {version}",
-                before.code, before.version
-            ),
-            current: Some(before.audit_json()),
-        });
-    }
+    super::check_version("item", &before.code, before.version, version, || {
+        before.audit_json()
+    })?;
     if before.unit != draft.unit {
         let moved = stock_movement::Entity::find()
             .filter(stock_movement::Column::ItemId.eq(id))
@@ -361,15 +355,9 @@ pub async fn update_kit(
     scope.require(Write::Catalogue)?;
     let txn = db::begin_write(db).await?;
     let before = get_kit(&txn, id).await?;
-    if before.version != version {
-        return Err(StorageError::Conflict {
-            message: format!(
-                "kit {} is at version {}, not {version}",
-                before.code, before.version
-            ),
-            current: Some(before.audit_json()),
-        });
-    }
+    super::check_version("kit", &before.code, before.version, version, || {
+        before.audit_json()
+    })?;
     let contents = resolve_contents(&txn, &draft).await?;
     kit::Entity::update(kit::ActiveModel {
         id: Unchanged(id),

@@ -648,15 +648,9 @@ async fn editable(
         ));
     }
     let current = one(txn, row).await?;
-    if current.version != version {
-        return Err(StorageError::Conflict {
-            message: format!(
-                "distribution {id} is at version {}, not {version}: someone changed it since you read it",
-                current.version
-            ),
-            current: Some(current.snapshot()),
-        });
-    }
+    super::check_version("distribution", id, current.version, version, || {
+        current.snapshot()
+    })?;
     Ok(current)
 }
 

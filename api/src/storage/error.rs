@@ -57,6 +57,27 @@ impl StorageError {
     }
 }
 
+/// Checks an optimistic-concurrency version: a stale `asked` version is a conflict that
+/// names the record and carries its stored form, so the client can show both.
+pub fn check_version(
+    entity: &str,
+    name: impl std::fmt::Display,
+    stored: i32,
+    asked: i32,
+    current: impl FnOnce() -> serde_json::Value,
+) -> Result<()> {
+    if stored == asked {
+        Ok(())
+    } else {
+        Err(StorageError::Conflict {
+            message: format!(
+                "{entity} {name} is at version {stored}, not {asked}: someone changed it since you read it; read it again and reapply your change"
+            ),
+            current: Some(current()),
+        })
+    }
+}
+
 impl From<DbErr> for StorageError {
     fn from(err: DbErr) -> Self {
         match &err {

@@ -32,7 +32,7 @@ use std::str::FromStr;
 
 use sea_orm::DbErr;
 
-pub use error::{Result, StorageError};
+pub use error::{Result, StorageError, check_version};
 
 /// What a write function runs on: the pool (it begins a transaction) or a caller's
 /// transaction (it begins a savepoint), so writes compose into larger transactions.

@@ -116,15 +116,13 @@ pub async fn update(
 ) -> Result<Organisation> {
     let txn = db::begin_write(db).await?;
     let before = get(&txn, id).await?;
-    if before.version != version {
-        return Err(StorageError::Conflict {
-            message: format!(
-                "organisation {} is at version {}, not {version}",
-                before.code, before.version
-            ),
-            current: Some(before.audit_json()),
-        });
-    }
+    super::check_version(
+        "organisation",
+        &before.code,
+        before.version,
+        version,
+        || before.audit_json(),
+    )?;
     let model = organisation::Entity::update(organisation::ActiveModel {
         id: Unchanged(id),
         code: Set(draft.code),

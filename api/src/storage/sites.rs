@@ -278,15 +278,9 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or_else(|| StorageError::not_found("site", id))?;
-    if before.version != version {
-        return Err(StorageError::Conflict {
-            message: format!(
-                "site {} is at version {}, not {version}: read it again and reapply your change",
-                before.code, before.version
-            ),
-            current: Some(audit_json(&before)),
-        });
-    }
+    super::check_version("site", &before.code, before.version, version, || {
+        audit_json(&before)
+    })?;
     let mut active = match patch.draft {
         Some(draft) => {
             if let Some(org) = draft.management_org_id {

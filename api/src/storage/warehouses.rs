@@ -205,15 +205,9 @@ pub async fn update(
     if !scope.writes_for(before.organisation_id) {
         return Err(StorageError::not_found("warehouse", id));
     }
-    if before.version != version {
-        return Err(StorageError::Conflict {
-            message: format!(
-                "warehouse {} is at version {}, not {version}",
-                before.code, before.version
-            ),
-            current: Some(before.audit_json()),
-        });
-    }
+    super::check_version("warehouse", &before.code, before.version, version, || {
+        before.audit_json()
+    })?;
     if draft
         .organisation_id
         .is_some_and(|org| org != before.organisation_id)
