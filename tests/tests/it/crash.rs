@@ -263,3 +263,55 @@ async fn acknowledged_items_survive_a_sigkill_and_nothing_unacknowledged_is_half
     );
     drop(server);
 }
+
+#[tokio::test]
+async fn sigterm_lets_the_batch_in_flight_finish_then_the_server_exits_cleanly() {
+    let database = ScratchDatabase::new().await;
+    let db = database.connect().await;
+    let token = admin_token(&db).await;
+    let mut server = Server::start(&database.url);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client");
+    let setup = json!({ "query": "mutation { createRound(input: { number: 1, name: \"Round 1\", startsOn: \"2024-01-01\", endsOn: \"2024-12-31\" }) { number } }" });
+    post(&http, &server.address, &token, &setup)
+        .await
+        .expect("round");
+    let site = json!({ "query": "mutation($i: SiteInput!) { createSite(input: $i) { id } }", "variables": { "i": fixtures::site_input("CCCM-NG002001-0001", 11.84, 13.15) } });
+    let site = post(&http, &server.address, &token, &site)
+        .await
+        .expect("site")["data"]["createSite"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let body = json!({ "query": SUBMIT_BATCH, "variables": { "items": items(&site, 200) } });
+    let in_flight = {
+        let (http, address, token) = (http.clone(), server.address.clone(), token.clone());
+        tokio::spawn(async move { post(&http, &address, &token, &body).await })
+    };
+    // Signal once the batch is being written.
+    while count(&db, "SELECT COUNT(*) AS n FROM site_assessments").await == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let signalled = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(signalled.success());
+    let answer = in_flight
+        .await
+        .expect("task")
+        .expect("the batch in flight is answered, not cut off");
+    assert_eq!(
+        answer["data"]["submitAssessments"]["accepted"], 200,
+        "{answer:#}"
+    );
+    let status = server.child.wait().expect("exit");
+    assert!(status.success(), "a graceful stop exits 0, not {status}");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM site_assessments").await,
+        200
+    );
+}
