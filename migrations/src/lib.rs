@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_reference;
 mod m20261123_000002_create_sites_and_assessments;
 mod m20261123_000003_create_audit_log;
+mod m20261123_050001_create_sites_cell_covering_index;
 mod m20261123_100001_create_catalogue;
 mod m20261123_100002_create_warehouses;
 mod m20261123_100003_create_distributions;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_reference::Migration),
             Box::new(m20261123_000002_create_sites_and_assessments::Migration),
             Box::new(m20261123_000003_create_audit_log::Migration),
+            Box::new(m20261123_050001_create_sites_cell_covering_index::Migration),
             Box::new(m20261123_100001_create_catalogue::Migration),
             Box::new(m20261123_100002_create_warehouses::Migration),
             Box::new(m20261123_100003_create_distributions::Migration),
