@@ -16,7 +16,9 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let create = match manager.get_database_backend() {
-            DbBackend::Postgres => format!("CREATE INDEX sites_cell_covering ON sites (cell) INCLUDE ({COVERED})"),
+            DbBackend::Postgres => {
+                format!("CREATE INDEX sites_cell_covering ON sites (cell) INCLUDE ({COVERED})")
+            }
             _ => format!("CREATE INDEX sites_cell_covering ON sites (cell, {COVERED})"),
         };
         db.execute_unprepared(&create).await?;
@@ -26,8 +28,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        db.execute_unprepared("CREATE INDEX sites_cell ON sites (cell)").await?;
-        db.execute_unprepared("DROP INDEX sites_cell_covering").await?;
+        db.execute_unprepared("CREATE INDEX sites_cell ON sites (cell)")
+            .await?;
+        db.execute_unprepared("DROP INDEX sites_cell_covering")
+            .await?;
         Ok(())
     }
 }

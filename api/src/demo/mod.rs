@@ -64,16 +64,14 @@ pub async fn load(db: &DatabaseConnection, seed: u64, site_count: usize) -> Resu
     load_spec(db, &spec).await
 }
 
-/// Loads the data `spec` generates into an empty database, in one transaction: all of it
-/// or, on any error, none of it.
-pub async fn load_spec(pool: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
-    let txn = db::begin_write(pool).await?;
-    let loaded = load_into(&txn, spec).await?;
-    txn.commit().await?;
-    Ok(loaded)
-}
+/// Assessments per import transaction: short transactions keep PostgreSQL's delivery bound
+/// for delta sync (the oldest running transaction) moving while the demo loads.
+const ASSESSMENTS_PER_TRANSACTION: usize = 2_000;
 
-async fn load_into(db: &impl Writer, spec: &Spec) -> Result<Loaded> {
+/// Loads the data `spec` generates into an empty database. Reference data and stock go
+/// through the storage functions one record at a time; sites and assessments are bulk
+/// imported in short transactions.
+pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
     if sites::any(db).await? {
         return Err(StorageError::conflict(
             "the database already holds sites; the demo loads only into an empty database",
@@ -147,7 +145,9 @@ async fn load_into(db: &impl Writer, spec: &Spec) -> Result<Loaded> {
             opened_on: Some(site.opened_on),
         });
     }
-    let site_ids = import::sites(db, &loader, drafts).await?;
+    let txn = db::begin_write(db).await?;
+    let site_ids = import::sites(&txn, &loader, drafts).await?;
+    txn.commit().await?;
     let mut enumerators = BTreeMap::new();
     for (code, id) in &organisation_ids {
         let draft = AccountDraft {
@@ -196,7 +196,15 @@ async fn load_into(db: &impl Writer, spec: &Spec) -> Result<Loaded> {
             review_status: a.review_status,
         });
     }
-    let assessment_ids = import::assessments(db, &loader, items).await?;
+    let mut assessment_ids = Vec::with_capacity(items.len());
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let chunk: Vec<ImportedAssessment> =
+            items.by_ref().take(ASSESSMENTS_PER_TRANSACTION).collect();
+        let txn = db::begin_write(db).await?;
+        assessment_ids.extend(import::assessments(&txn, &loader, chunk).await?);
+        txn.commit().await?;
+    }
     for (site, id) in data.sites.iter().zip(&site_ids) {
         if let Some(closed_on) = site.closed_on
             && site.operational_status != OperationalStatus::Open
