@@ -408,6 +408,11 @@ pub fn assessment_spec() -> FormSpec {
                 t("Photo of the site", "Photo du site"),
                 Kind::Photo,
             )),
+            Node::Question(Question::new(
+                "photo_shelters",
+                t("Photo of the shelters", "Photo des abris"),
+                Kind::Photo,
+            )),
         ],
     }
 }
