@@ -1,7 +1,7 @@
 //! Raw OpenRosa submissions (the XML each device sent, accepted or not, and its media),
 //! for review by coordinators and the submitting organisation.
 
-use async_graphql::{Context, Enum, Object};
+use async_graphql::{Context, Enum, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -155,6 +155,20 @@ impl SubmissionNode {
     }
 }
 
+/// Filters for raw OpenRosa submissions.
+#[derive(Debug, Clone, Default, InputObject)]
+#[graphql(name = "OpenRosaSubmissionFilter")]
+pub struct SubmissionFilterInput {
+    /// Only accepted or only rejected ones.
+    pub status: Option<SubmissionStatus>,
+    /// Only this form's (e.g. `camptrack_site_assessment`).
+    pub form_id: Option<String>,
+    /// Only those with this `meta/instanceID` (e.g. `uuid:...`).
+    pub instance_id: Option<String>,
+    /// Only those that became (or edited) this assessment or distribution.
+    pub record_id: Option<Uuid>,
+}
+
 /// OpenRosa queries.
 #[derive(Debug, Default)]
 pub struct OpenRosaQuery;
@@ -167,23 +181,21 @@ impl OpenRosaQuery {
     async fn openrosa_submissions(
         &self,
         ctx: &Context<'_>,
-        status: Option<SubmissionStatus>,
-        form_id: Option<String>,
-        instance_id: Option<String>,
-        record_id: Option<Uuid>,
+        filter: Option<SubmissionFilterInput>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<SubmissionNode>> {
         let scope = context::scope(ctx)?;
         let page = context::page_request(ctx, first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
         let filter = SubmissionFilter {
-            status: status.map(|s| match s {
+            status: filter.status.map(|s| match s {
                 SubmissionStatus::Accepted => Status::Accepted,
                 SubmissionStatus::Rejected => Status::Rejected,
             }),
-            form_id,
-            instance_id,
-            record_id,
+            form_id: filter.form_id,
+            instance_id: filter.instance_id,
+            record_id: filter.record_id,
         };
         let items = openrosa::list(context::db(ctx), scope, &filter, &page)
             .await

@@ -248,7 +248,7 @@ async fn handle(
                         "the copy you edited is out of date: the record was changed since ({message}); get the latest version and edit again"
                     )
                 } else {
-                    format!("{message}")
+                    message
                 },
             ))
         }

@@ -629,7 +629,7 @@ fn write_xform(spec: &FormSpec, version: &str) -> String {
         escape(version)
     );
     for node in &spec.nodes {
-        w.node(node, "/data", 0);
+        w.node(node, "/data");
     }
     w.instance
         .push_str("<start/><end/><deviceid/><meta><instanceID/><deprecatedID/></meta></data>");
@@ -705,7 +705,7 @@ impl<'a> Writer<'a> {
         out
     }
 
-    fn node(&mut self, node: &'a Node, parent: &str, depth: usize) {
+    fn node(&mut self, node: &'a Node, parent: &str) {
         match node {
             Node::Question(q) => self.question(q, parent),
             Node::Group {
@@ -718,7 +718,7 @@ impl<'a> Writer<'a> {
                 let label = self.label(&path, "label", label);
                 let _ = write!(self.body, "<group ref=\"{path}\"><label ref=\"{label}\"/>");
                 for child in children {
-                    self.node(child, &path, depth + 1);
+                    self.node(child, &path);
                 }
                 self.body.push_str("</group>");
                 let _ = write!(self.instance, "</{name}>");
@@ -736,7 +736,7 @@ impl<'a> Writer<'a> {
                     "<group ref=\"{path}\"><label ref=\"{label}\"/><repeat nodeset=\"{path}\">"
                 );
                 for child in children {
-                    self.node(child, &path, depth + 1);
+                    self.node(child, &path);
                 }
                 self.body.push_str("</repeat></group>");
                 let _ = write!(self.instance, "</{name}>");
