@@ -345,7 +345,6 @@ pub async fn distribution(
         ("projectCode", "project_code"),
         ("sourceWarehouseId", "source_warehouse"),
         ("lines", "lines"),
-        ("implementingOrganisationCode", "site"),
     ] {
         origins.add(field, node);
     }
