@@ -163,6 +163,26 @@ pub struct ServeArgs {
     /// Serve GraphiQL at `GET /graphql` to browsers.
     #[arg(long, env = "CAMPTRACK_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,
+    /// Largest OpenRosa submission (XML and media of one POST) accepted, in bytes; devices
+    /// are told this limit (`X-OpenRosa-Accept-Content-Length`) and split larger ones.
+    #[arg(
+        long,
+        env = "CAMPTRACK_OPENROSA_MAX_SUBMISSION_BYTES",
+        default_value_t = 10_485_760
+    )]
+    pub openrosa_max_submission_bytes: usize,
+    /// Largest single OpenRosa media file (a photo) accepted, in bytes.
+    #[arg(
+        long,
+        env = "CAMPTRACK_OPENROSA_MAX_ATTACHMENT_BYTES",
+        default_value_t = 8_388_608
+    )]
+    pub openrosa_max_attachment_bytes: usize,
+    /// The server's address as devices reach it (e.g. `https://camptrack.example.org`),
+    /// used in the form list's download URLs; without it they are built from the request's
+    /// `Host` (and `X-Forwarded-Proto`).
+    #[arg(long, env = "CAMPTRACK_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Answer schema introspection queries.
     #[arg(long, env = "CAMPTRACK_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,

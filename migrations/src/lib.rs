@@ -17,6 +17,7 @@ mod m20261123_100003_create_distributions;
 mod m20261123_100004_create_stock_movements;
 mod m20261123_200001_create_change_log;
 mod m20261123_200002_add_assessment_client_app;
+mod m20261123_300001_create_openrosa;
 
 /// Applies camptrack's migrations in order.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_100004_create_stock_movements::Migration),
             Box::new(m20261123_200001_create_change_log::Migration),
             Box::new(m20261123_200002_add_assessment_client_app::Migration),
+            Box::new(m20261123_300001_create_openrosa::Migration),
         ]
     }
 }

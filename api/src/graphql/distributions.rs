@@ -277,6 +277,15 @@ pub struct DistributionInput {
 impl DistributionContentInput {
     /// Checks every field, reporting all problems at once with their paths.
     pub async fn parse(self, ctx: &Context<'_>) -> async_graphql::Result<DistributionContent> {
+        self.parse_in(context::db(ctx)).await.gql()
+    }
+
+    /// [`Self::parse`] against a database connection (organisation codes are looked up
+    /// there), for ways in other than GraphQL (OpenRosa).
+    pub async fn parse_in(
+        self,
+        db: &impl sea_orm::ConnectionTrait,
+    ) -> Result<DistributionContent, crate::storage::StorageError> {
         let mut errors = Errors::default();
         let n = |errors: &mut Errors, path: &str, v: i32| assessment::count(errors, path, v.into());
         let households = n(&mut errors, "households", self.households);
@@ -380,21 +389,21 @@ impl DistributionContentInput {
         if project_code.is_some_and(|p| p.chars().count() > 50) {
             errors.add("projectCode", "must be at most 50 characters");
         }
-        let implementing_org_id = org_gql::code_to_id(
-            ctx,
+        let implementing_org_id = organisations::code_to_id(
+            db,
             &mut errors,
             "implementingOrganisationCode",
             self.implementing_organisation_code.as_deref(),
         )
         .await?;
-        let funding_org_id = org_gql::code_to_id(
-            ctx,
+        let funding_org_id = organisations::code_to_id(
+            db,
             &mut errors,
             "fundingOrganisationCode",
             self.funding_organisation_code.as_deref(),
         )
         .await?;
-        errors.finish(()).gql()?;
+        errors.finish(())?;
         Ok(DistributionContent {
             site_id: self.site_id,
             implementing_org_id,

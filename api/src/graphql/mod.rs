@@ -14,6 +14,7 @@ pub mod displacement;
 pub mod distributions;
 pub mod enums;
 pub mod error;
+pub mod openrosa;
 pub mod organisations;
 pub mod reference;
 pub mod rounds;
@@ -45,6 +46,7 @@ pub struct Query(
     audit::AuditQuery,
     displacement::DisplacementQuery,
     sync::SyncQuery,
+    openrosa::OpenRosaQuery,
 );
 
 /// The mutation root.

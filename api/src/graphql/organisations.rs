@@ -168,15 +168,7 @@ pub async fn code_to_id(
     path: &str,
     code: Option<&str>,
 ) -> async_graphql::Result<Option<Uuid>> {
-    let Some(code) = code else {
-        return Ok(None);
-    };
-    match organisations::get_by_code(context::db(ctx), &code.trim().to_ascii_uppercase()).await {
-        Ok(org) => Ok(Some(org.id)),
-        Err(crate::storage::StorageError::NotFound { .. }) => {
-            errors.add(path, format!("no organisation {code}"));
-            Ok(None)
-        }
-        Err(e) => Err(super::error::storage(e)),
-    }
+    organisations::code_to_id(context::db(ctx), errors, path, code)
+        .await
+        .map_err(super::error::storage)
 }

@@ -1,9 +1,12 @@
-//! HTTP: the router, the GraphQL-over-HTTP handler, health checks and GraphiQL.
+//! HTTP: the router, the GraphQL-over-HTTP handler, health checks, GraphiQL and OpenRosa.
 
 mod graphiql;
 mod graphql;
 mod health;
+pub mod openrosa;
 mod request;
+
+pub use request::redact_path;
 
 use std::sync::Arc;
 
@@ -51,8 +54,11 @@ impl AppState {
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let timeout = state.settings.request_timeout();
+    let openrosa = openrosa::router(&state);
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .nest("/openrosa", openrosa.clone())
+        .nest("/key/{token}/openrosa", openrosa)
         .route("/graphiql/{file}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -20,6 +20,7 @@ pub mod distributions;
 mod entities;
 mod error;
 pub mod import;
+pub mod openrosa;
 pub mod organisations;
 pub mod page;
 pub mod rounds;

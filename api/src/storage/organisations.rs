@@ -196,3 +196,24 @@ pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Org
         .map(Organisation::try_from)
         .collect()
 }
+
+/// The id of the organisation with `code` (any case, trimmed), or `None` when no code is
+/// given; an unknown code is recorded in `errors` at `path`.
+pub async fn code_to_id(
+    conn: &impl ConnectionTrait,
+    errors: &mut camptrack_domain::error::Errors,
+    path: &str,
+    code: Option<&str>,
+) -> Result<Option<Uuid>> {
+    let Some(code) = code else {
+        return Ok(None);
+    };
+    match get_by_code(conn, &code.trim().to_ascii_uppercase()).await {
+        Ok(org) => Ok(Some(org.id)),
+        Err(StorageError::NotFound { .. }) => {
+            errors.add(path, format!("no organisation {code}"));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -5,7 +5,9 @@ use camptrack_domain::codes::Role;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition};
 
-use super::entities::{distribution, site, site_assessment, stock_movement, warehouse};
+use super::entities::{
+    distribution, openrosa_submission, site, site_assessment, stock_movement, warehouse,
+};
 use crate::auth::{AccountArea, Caller};
 
 /// The caller's reach, derived once per request.
@@ -80,6 +82,16 @@ impl<'a> Scope<'a> {
             Role::Admin | Role::Coordinator => Condition::all(),
             Role::Partner => own_organisation(self.caller, distribution::Column::ImplementingOrgId),
             Role::Enumerator => self.at_sites_in_area(distribution::Column::SiteId),
+        }
+    }
+
+    /// Raw OpenRosa submissions (their XML and media) the caller may see: all for admins
+    /// and coordinators, those sent by accounts of its own organisation for everyone else.
+    pub fn openrosa_submissions(&self) -> Condition {
+        if self.caller.role.reads_everything() {
+            Condition::all()
+        } else {
+            own_organisation(self.caller, openrosa_submission::Column::OrganisationId)
         }
     }
 

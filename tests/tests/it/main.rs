@@ -12,6 +12,7 @@ mod demo;
 mod distributions;
 mod http;
 mod limits;
+mod openrosa;
 mod schema;
 mod sites;
 mod stock;

@@ -13,6 +13,8 @@ pub mod distribution_line;
 pub mod item;
 pub mod kit;
 pub mod kit_item;
+pub mod openrosa_attachment;
+pub mod openrosa_submission;
 pub mod organisation;
 pub mod round;
 pub mod site;
