@@ -283,8 +283,9 @@ async fn load_stock(
                     quantity: m.quantity,
                     occurred_at: m.occurred_at,
                     particulars,
+                    captured_at: None,
                 };
-                ledger::transfer(db, loader, draft).await?;
+                ledger::transfer(db, loader, draft, &Default::default()).await?;
             }
             None => {
                 let draft = MovementDraft {
@@ -295,8 +296,9 @@ async fn load_stock(
                     quantity: m.quantity,
                     occurred_at: m.occurred_at,
                     particulars,
+                    captured_at: None,
                 };
-                ledger::record(db, loader, draft).await?;
+                ledger::record(db, loader, draft, &Default::default()).await?;
             }
         }
     }
@@ -331,6 +333,7 @@ async fn load_stock(
         let draft = DistributionDraft {
             client_uuid: d.client_uuid,
             content,
+            captured_at: None,
         };
         distributions::record(db, loader, draft).await?;
     }
