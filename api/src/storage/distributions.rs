@@ -835,7 +835,14 @@ async fn dispatch(
         }
     }
     too_much.finish(())?;
-    stock::append(txn, caller, "stockMovement.distribute", entries).await
+    stock::append(
+        txn,
+        caller,
+        "stockMovement.distribute",
+        super::now(),
+        entries,
+    )
+    .await
 }
 
 /// Reverses the stock a completed distribution took, linking each reversal to its movement.
@@ -873,7 +880,7 @@ async fn reverse(
             )
         });
     }
-    stock::append(txn, caller, "stockMovement.reverse", entries).await
+    stock::append(txn, caller, "stockMovement.reverse", super::now(), entries).await
 }
 
 async fn get_row(conn: &impl ConnectionTrait, id: Uuid) -> Result<distribution::Model> {

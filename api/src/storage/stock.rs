@@ -348,13 +348,15 @@ async fn lowest_from(
     Ok(lowest_running_balance(opening.unwrap_or(0), later))
 }
 
-/// Appends `entries` in the caller's transaction after locking the pairs they take stock
-/// from, refuses them if any balance would go below zero from their date on, and records
-/// an audit entry per movement under `action`.
+/// Appends `entries`, received at `recorded_at` (server clock), in the caller's
+/// transaction after locking the pairs they take stock from, refuses them if any balance
+/// would go below zero from their date on, and records an audit entry and a change-log
+/// row per movement.
 pub(super) async fn append(
     txn: &impl ConnectionTrait,
     caller: &Caller,
     action: &str,
+    recorded_at: DateTime<Utc>,
     entries: Vec<Entry>,
 ) -> Result<Vec<Movement>> {
     // Per (warehouse, item) the entries take stock from: the earliest outflow's date, the
@@ -370,7 +372,6 @@ pub(super) async fn append(
         slot.1 -= e.quantity;
     }
     lock_pairs(txn, outflows.keys().copied()).await?;
-    let recorded_at = super::now();
     let models: Vec<stock_movement::ActiveModel> = entries
         .iter()
         .map(|e| {
@@ -619,11 +620,12 @@ async fn record_once(
     }
     let store = warehouses::writable(&txn, scope, "warehouseId", draft.warehouse_id).await?;
     let item = catalogue::item_for(&txn, "itemCode", draft.item_code.as_str()).await?;
+    let now = super::now();
     let entry = Entry {
         client_uuid: Some(draft.client_uuid),
         content_hash: Some(hash),
         particulars: draft.particulars.clone(),
-        device: Some(options.facts(draft.captured_at, None, super::now())),
+        device: Some(options.facts(draft.captured_at, None, now)),
         ..Entry::new(
             store.id,
             item.id,
@@ -633,7 +635,14 @@ async fn record_once(
             "quantity",
         )
     };
-    let movements = append(&txn, scope.caller(), "stockMovement.record", vec![entry]).await?;
+    let movements = append(
+        &txn,
+        scope.caller(),
+        "stockMovement.record",
+        now,
+        vec![entry],
+    )
+    .await?;
     txn.commit().await?;
     Ok(Recorded {
         movements,
@@ -807,7 +816,8 @@ async fn transfer_once(
         warehouses::writable(&txn, scope, "fromWarehouseId", draft.from_warehouse_id).await?;
     let to = warehouses::writable(&txn, scope, "toWarehouseId", draft.to_warehouse_id).await?;
     let item = catalogue::item_for(&txn, "itemCode", draft.item_code.as_str()).await?;
-    let device = options.facts(draft.captured_at, None, super::now());
+    let now = super::now();
+    let device = options.facts(draft.captured_at, None, now);
     let out = Entry {
         client_uuid: Some(draft.client_uuid),
         content_hash: Some(hash),
@@ -845,6 +855,7 @@ async fn transfer_once(
         &txn,
         scope.caller(),
         "stockMovement.transfer",
+        now,
         vec![out, incoming],
     )
     .await?;
@@ -933,7 +944,8 @@ async fn correct_once(
     }
     let mut entries = Vec::new();
     let group = Uuid::now_v7();
-    let device = options.facts(draft.captured_at, None, super::now());
+    let now = super::now();
+    let device = options.facts(draft.captured_at, None, now);
     for (i, leg) in legs.iter().enumerate() {
         let kind: MovementKind = decode(&leg.kind)?;
         let mut entry = Entry::new(
@@ -962,7 +974,7 @@ async fn correct_once(
         entry.transfer_id = (legs.len() > 1).then_some(group);
         entries.push(entry);
     }
-    let movements = append(&txn, scope.caller(), "stockMovement.correct", entries).await?;
+    let movements = append(&txn, scope.caller(), "stockMovement.correct", now, entries).await?;
     txn.commit().await?;
     Ok(Recorded {
         movements,
