@@ -28,7 +28,7 @@ enum StockMovements {
 }
 
 #[derive(DeriveIden)]
-enum Device {
+enum DeviceFacts {
     CapturedAt,
     DeviceId,
     ClientApp,
@@ -38,11 +38,11 @@ enum Device {
 
 fn columns() -> [ColumnDef; 5] {
     [
-        timestamp_with_time_zone_null(Device::CapturedAt),
-        string_null(Device::DeviceId),
-        string_null(Device::ClientApp),
-        string_null(Device::ClientAppVersion),
-        text_null(Device::ReviewNote),
+        timestamp_with_time_zone_null(DeviceFacts::CapturedAt),
+        string_null(DeviceFacts::DeviceId),
+        string_null(DeviceFacts::ClientApp),
+        string_null(DeviceFacts::ClientAppVersion),
+        text_null(DeviceFacts::ReviewNote),
     ]
 }
 
@@ -69,14 +69,17 @@ impl MigrationTrait for Migration {
         db.execute(
             &Query::update()
                 .table(Distributions::Table)
-                .value(Device::CapturedAt, Expr::col(Distributions::CreatedAt))
+                .value(DeviceFacts::CapturedAt, Expr::col(Distributions::CreatedAt))
                 .to_owned(),
         )
         .await?;
         db.execute(
             &Query::update()
                 .table(StockMovements::Table)
-                .value(Device::CapturedAt, Expr::col(StockMovements::RecordedAt))
+                .value(
+                    DeviceFacts::CapturedAt,
+                    Expr::col(StockMovements::RecordedAt),
+                )
                 .to_owned(),
         )
         .await?;
@@ -89,11 +92,11 @@ impl MigrationTrait for Migration {
             StockMovements::Table.into_iden(),
         ] {
             for column in [
-                Device::CapturedAt,
-                Device::DeviceId,
-                Device::ClientApp,
-                Device::ClientAppVersion,
-                Device::ReviewNote,
+                DeviceFacts::CapturedAt,
+                DeviceFacts::DeviceId,
+                DeviceFacts::ClientApp,
+                DeviceFacts::ClientAppVersion,
+                DeviceFacts::ReviewNote,
             ] {
                 manager
                     .alter_table(
