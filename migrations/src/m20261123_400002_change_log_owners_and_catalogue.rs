@@ -63,9 +63,7 @@ async fn log_existing(
     for row in rows {
         let id: uuid::Uuid = row.try_get_by_index(0)?;
         let xid = match backend {
-            sea_orm_migration::sea_orm::DbBackend::Postgres => {
-                Expr::cust("pg_current_xact_id()::text::bigint")
-            }
+            sea_orm::DbBackend::Postgres => Expr::cust("pg_current_xact_id()::text::bigint"),
             _ => Expr::val(0_i64),
         };
         db.execute(
