@@ -18,6 +18,8 @@ mod m20261123_100004_create_stock_movements;
 mod m20261123_200001_create_change_log;
 mod m20261123_200002_add_assessment_client_app;
 mod m20261123_300001_create_openrosa;
+mod m20261123_400001_add_ledger_device_facts;
+mod m20261123_400002_change_log_owners_and_catalogue;
 
 /// Applies camptrack's migrations in order.
 #[derive(Debug)]
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_200001_create_change_log::Migration),
             Box::new(m20261123_200002_add_assessment_client_app::Migration),
             Box::new(m20261123_300001_create_openrosa::Migration),
+            Box::new(m20261123_400001_add_ledger_device_facts::Migration),
+            Box::new(m20261123_400002_change_log_owners_and_catalogue::Migration),
         ]
     }
 }

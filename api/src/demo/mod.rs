@@ -291,8 +291,9 @@ async fn load_stock(
                     quantity: m.quantity,
                     occurred_at: m.occurred_at,
                     particulars,
+                    captured_at: None,
                 };
-                ledger::transfer(db, loader, draft).await?;
+                ledger::transfer(db, loader, draft, &Default::default()).await?;
             }
             None => {
                 let draft = MovementDraft {
@@ -303,8 +304,9 @@ async fn load_stock(
                     quantity: m.quantity,
                     occurred_at: m.occurred_at,
                     particulars,
+                    captured_at: None,
                 };
-                ledger::record(db, loader, draft).await?;
+                ledger::record(db, loader, draft, &Default::default()).await?;
             }
         }
     }
@@ -339,6 +341,7 @@ async fn load_stock(
         let draft = DistributionDraft {
             client_uuid: d.client_uuid,
             content,
+            captured_at: None,
         };
         distributions::record(db, loader, draft).await?;
     }

@@ -1,6 +1,6 @@
 //! Site assessments: submit, edit, review, read, and their history.
 
-use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Json, Object, SimpleObject};
 use camptrack_domain::assessment::{self, AssessmentFigures, VulnerabilityCount};
 use camptrack_domain::error::Errors;
 use camptrack_domain::pcode::PCode;
@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::batch::{self as batch_answer, BatchResult};
 use super::connection::{Conn, connection};
 use super::context::{self, list_cost};
+use super::distributions::DistributionNode;
 use super::enums::{
     DisplacementReason, PriorityNeed, ReviewStatus, Sector, Sex, ShelterCondition, ShelterType,
     Vulnerability,
@@ -20,12 +21,15 @@ use super::error::OrGql;
 use super::organisations::OrganisationNode;
 use super::scalars::{H3Cell, Location};
 use super::sites::SiteNode;
+use super::stock::MovementNode;
 use crate::storage::assessments::{
     self, Assessment, AssessmentContent, AssessmentDraft, AssessmentFilter, AssessmentVersion,
     EditTarget, SubmitOptions,
 };
 use crate::storage::batch::{self, Outcome};
+use crate::storage::distributions::{self, Distribution};
 use crate::storage::scope::Scope;
+use crate::storage::stock::{self, Movement};
 use crate::storage::{organisations, sites};
 
 /// One SADD row: people of one sex in one age band (inclusive completed years).
@@ -560,48 +564,116 @@ pub struct AssessmentEditInput {
     pub content: AssessmentContentInput,
 }
 
+/// The kind of record a client UUID was used for.
+#[derive(Debug, Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SubmissionKind {
+    /// A site assessment (`assessment`).
+    Assessment,
+    /// A distribution (`distribution`).
+    Distribution,
+    /// A stock operation: a movement, the two legs of a transfer, or a correction
+    /// (`stockMovements`).
+    StockOperation,
+}
+
 /// What the server holds for one client UUID.
 #[derive(Debug, SimpleObject)]
 pub struct SubmissionStatus {
     /// The client UUID asked about.
     pub client_uuid: Uuid,
-    /// Whether the server holds an assessment with it that you may see. `false` for
-    /// another organisation's record, whose existence is not revealed.
+    /// Whether the server holds an assessment, distribution or stock operation with it
+    /// that you may see. `false` for another organisation's record, whose existence is
+    /// not revealed.
     pub known: bool,
-    /// Its server id.
+    /// What it is, when known.
+    pub kind: Option<SubmissionKind>,
+    /// Its server id (a stock operation's first movement).
     pub id: Option<Uuid>,
-    /// Its version (1 on submission, +1 on each edit or review).
+    /// Its version (assessments and distributions: 1 when stored, +1 on each change).
     pub version: Option<i32>,
-    /// Its review state.
+    /// Its review state (assessments).
     pub review_status: Option<ReviewStatus>,
+    /// Whether it was flagged for review (a device clock far ahead); assessments say so
+    /// in `reviewStatus` too.
+    pub needs_review: Option<bool>,
     /// When the server received it.
     pub received_at: Option<DateTime<Utc>>,
     /// When it last changed.
     pub updated_at: Option<DateTime<Utc>>,
     /// The stored assessment.
     pub assessment: Option<AssessmentNode>,
+    /// The stored distribution.
+    pub distribution: Option<DistributionNode>,
+    /// The movements of the stored stock operation, in order (empty for other kinds).
+    pub stock_movements: Vec<MovementNode>,
 }
 
 impl SubmissionStatus {
-    fn new(client_uuid: Uuid, held: Option<Assessment>) -> Self {
+    fn unknown(client_uuid: Uuid) -> Self {
         Self {
             client_uuid,
-            known: held.is_some(),
-            id: held.as_ref().map(|a| a.id),
-            version: held.as_ref().map(|a| a.version),
-            review_status: held.as_ref().map(|a| a.review_status.into()),
-            received_at: held.as_ref().map(|a| a.received_at),
-            updated_at: held.as_ref().map(|a| a.updated_at),
-            assessment: held.map(AssessmentNode),
+            known: false,
+            kind: None,
+            id: None,
+            version: None,
+            review_status: None,
+            needs_review: None,
+            received_at: None,
+            updated_at: None,
+            assessment: None,
+            distribution: None,
+            stock_movements: Vec::new(),
+        }
+    }
+
+    fn of_assessment(client_uuid: Uuid, a: Assessment) -> Self {
+        Self {
+            known: true,
+            kind: Some(SubmissionKind::Assessment),
+            id: Some(a.id),
+            version: Some(a.version),
+            review_status: Some(a.review_status.into()),
+            needs_review: Some(
+                a.review_status == camptrack_domain::codes::ReviewStatus::NeedsFollowUp,
+            ),
+            received_at: Some(a.received_at),
+            updated_at: Some(a.updated_at),
+            assessment: Some(AssessmentNode(a)),
+            ..Self::unknown(client_uuid)
+        }
+    }
+
+    fn of_distribution(client_uuid: Uuid, d: Distribution) -> Self {
+        Self {
+            known: true,
+            kind: Some(SubmissionKind::Distribution),
+            id: Some(d.id),
+            version: Some(d.version),
+            needs_review: Some(d.device.review_note.is_some()),
+            received_at: Some(d.created_at),
+            updated_at: Some(d.updated_at),
+            distribution: Some(DistributionNode(d)),
+            ..Self::unknown(client_uuid)
+        }
+    }
+
+    fn of_stock(client_uuid: Uuid, movements: Vec<Movement>) -> Self {
+        let first = movements.first();
+        Self {
+            known: true,
+            kind: Some(SubmissionKind::StockOperation),
+            id: first.map(|m| m.id),
+            needs_review: first.map(|m| m.device.review_note.is_some()),
+            received_at: first.map(|m| m.recorded_at),
+            updated_at: first.map(|m| m.recorded_at),
+            stock_movements: movements.into_iter().map(MovementNode).collect(),
+            ..Self::unknown(client_uuid)
         }
     }
 }
 
 fn submit_options(ctx: &Context<'_>) -> SubmitOptions {
-    SubmitOptions {
-        client: context::client_app(ctx),
-        future_tolerance: context::policy(ctx).future_capture_tolerance,
-    }
+    context::submit_options(ctx)
 }
 
 /// What `submitAssessment` did.
@@ -656,7 +728,8 @@ impl AssessmentQuery {
     }
 
     /// What the server holds for each client UUID, in the order asked (at most the batch
-    /// limit): a device that lost a response reconciles with this instead of resending.
+    /// limit): assessments, distributions and stock operations alike. A device that lost
+    /// a response reconciles with this instead of resending.
     async fn submission_status(
         &self,
         ctx: &Context<'_>,
@@ -664,12 +737,24 @@ impl AssessmentQuery {
     ) -> async_graphql::Result<Vec<SubmissionStatus>> {
         let scope = context::scope(ctx)?;
         context::check_batch(ctx, "clientUuids", client_uuids.len())?;
-        let held = assessments::statuses(context::db(ctx), scope, &client_uuids)
+        let db = context::db(ctx);
+        let held = assessments::statuses(db, scope, &client_uuids)
             .await
             .gql()?;
+        let distributions = distributions::statuses(db, scope, &client_uuids)
+            .await
+            .gql()?;
+        let stock = stock::statuses(db, scope, &client_uuids).await.gql()?;
         Ok(held
             .into_iter()
-            .map(|(u, a)| SubmissionStatus::new(u, a))
+            .zip(distributions)
+            .zip(stock)
+            .map(|(((u, a), (_, d)), (_, m))| match (a, d, m) {
+                (Some(a), _, _) => SubmissionStatus::of_assessment(u, a),
+                (None, Some(d), _) => SubmissionStatus::of_distribution(u, d),
+                (None, None, Some(m)) => SubmissionStatus::of_stock(u, m),
+                (None, None, None) => SubmissionStatus::unknown(u),
+            })
             .collect())
     }
 

@@ -1,16 +1,19 @@
 //! Batch answers: one result per item, in input order, with a status a device can act on.
 //!
 //! [`ItemResult`] and [`BatchResult`] are generic over the record's node type; each record
-//! kind names its concrete types (`AssessmentItemResult`, `AssessmentBatchResult`, and
-//! for distributions or stock movements e.g. `DistributionItemResult`) with a
-//! `#[graphql(concrete(...))]` line below, and its resolver builds the answer with
-//! [`answer`] from the outcomes of `storage::batch::run`.
+//! kind names its concrete types (`AssessmentItemResult`/`AssessmentBatchResult`,
+//! `DistributionItemResult`/`DistributionBatchResult`,
+//! `StockMovementItemResult`/`StockMovementBatchResult`) with a `#[graphql(concrete(...))]`
+//! line below, and its resolver builds the answer with [`answer`] from the outcomes of
+//! `storage::batch::run`.
 
 use async_graphql::{Enum, OutputType, SimpleObject};
 use camptrack_domain::Invalid;
 use uuid::Uuid;
 
 use super::assessments::AssessmentNode;
+use super::distributions::DistributionNode;
+use super::stock::MovementNode;
 use crate::storage::batch::Outcome;
 
 /// How one item of a batch ended. Only `RETRY` items should be sent again.
@@ -25,8 +28,9 @@ pub enum ItemStatus {
     /// nothing was written. `record` is the stored record (when you may see it) and
     /// `conflictingFields` names what differs; show both to the user and let them decide.
     Conflict,
-    /// Refused: `errors` lists every wrong field (`items.3.sadd.2.ageMax`). Resending it
-    /// unchanged will be refused again; fix it first.
+    /// Refused: `errors` lists every wrong field (`items.3.sadd.2.ageMax`; an oversell
+    /// names the item, the balance and the shortfall at the quantity that takes too much).
+    /// Resending it unchanged will be refused again; fix it first.
     Rejected,
     /// Not stored because of a server-side problem; nothing of it was written. Send the
     /// item again later, unchanged.
@@ -46,6 +50,8 @@ pub struct ItemFieldError {
 /// The answer for one item of a batch.
 #[derive(Debug, SimpleObject)]
 #[graphql(concrete(name = "AssessmentItemResult", params(AssessmentNode)))]
+#[graphql(concrete(name = "DistributionItemResult", params(DistributionNode)))]
+#[graphql(concrete(name = "StockMovementItemResult", params(MovementNode)))]
 pub struct ItemResult<T: OutputType> {
     /// The item's position in the request, from 0.
     pub index: i32,
@@ -68,6 +74,8 @@ pub struct ItemResult<T: OutputType> {
 /// The answer to a batch: one result per item, in input order, and counts per status.
 #[derive(Debug, SimpleObject)]
 #[graphql(concrete(name = "AssessmentBatchResult", params(AssessmentNode)))]
+#[graphql(concrete(name = "DistributionBatchResult", params(DistributionNode)))]
+#[graphql(concrete(name = "StockMovementBatchResult", params(MovementNode)))]
 pub struct BatchResult<T: OutputType>
 where
     ItemResult<T>: OutputType,

@@ -31,6 +31,15 @@ pub fn client_app(ctx: &Context<'_>) -> crate::auth::ClientApp {
         .unwrap_or_default()
 }
 
+/// How this request's field submissions are received: the app and device from its
+/// headers, and the clock tolerance from the policy.
+pub fn submit_options(ctx: &Context<'_>) -> crate::storage::device::SubmitOptions {
+    crate::storage::device::SubmitOptions {
+        client: client_app(ctx),
+        future_tolerance: policy(ctx).future_capture_tolerance,
+    }
+}
+
 /// Refuses a list of `len` items over the batch limit with `LIMIT_EXCEEDED`.
 pub fn check_batch(ctx: &Context<'_>, field: &str, len: usize) -> async_graphql::Result<()> {
     let max = policy(ctx).max_batch_items;

@@ -9,6 +9,7 @@ use camptrack_domain::stock::{self, MAX_LINE_QUANTITY, StockCode};
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use uuid::Uuid;
 
+use super::batch::{self as batch_answer, BatchResult};
 use super::catalogue::ItemNode;
 use super::connection::{Conn, connection};
 use super::context::{self, list_cost};
@@ -19,6 +20,7 @@ use super::organisations::{self as org_gql, OrganisationNode};
 use super::scalars::BigInt;
 use super::warehouses::{WarehouseFilterInput, WarehouseNode};
 use crate::storage::balances::{self, Balance, BalanceFilter, BalancePage};
+use crate::storage::batch::{self, Outcome};
 use crate::storage::stock::{
     self as ledger, CorrectionDraft, Movement, MovementDraft, MovementFilter, Particulars,
     TransferDraft,
@@ -214,6 +216,36 @@ impl MovementNode {
     /// When it was recorded (server clock).
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.0.recorded_at
+    }
+    /// When the device captured it (device clock; the server's receipt time when the
+    /// device did not say).
+    async fn captured_at(&self) -> DateTime<Utc> {
+        self.0.device.captured_at
+    }
+    /// When the server received it (server clock).
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.recorded_at
+    }
+    /// The device's id (`X-Device-Id`).
+    async fn device_id(&self) -> Option<&str> {
+        self.0.device.device_id.as_deref()
+    }
+    /// The app that sent it (`X-Client-App`, else `User-Agent`).
+    async fn client_app(&self) -> Option<&str> {
+        self.0.device.client_app.as_deref()
+    }
+    /// That app's version.
+    async fn client_app_version(&self) -> Option<&str> {
+        self.0.device.client_app_version.as_deref()
+    }
+    /// True when it needs a look: `capturedAt` was further ahead of the server clock than
+    /// the tolerance (the device clock is probably wrong). It is stored all the same.
+    async fn needs_review(&self) -> bool {
+        self.0.device.review_note.is_some()
+    }
+    /// Why it needs a look.
+    async fn review_note(&self) -> Option<&str> {
+        self.0.device.review_note.as_deref()
     }
 }
 
@@ -411,6 +443,9 @@ pub struct StockMovementInput {
     pub quantity: i32,
     /// When the stock moved (not in the future).
     pub occurred_at: DateTime<Utc>,
+    /// When the device captured it (device clock, kept to the millisecond); the server's
+    /// receipt time when omitted. Far ahead of the server clock: stored, `needsReview`.
+    pub captured_at: Option<DateTime<Utc>>,
     /// Reason, document, project, donor, counterparty.
     #[graphql(flatten)]
     pub particulars: ParticularsInput,
@@ -431,6 +466,9 @@ pub struct TransferInput {
     pub quantity: i32,
     /// When the stock moved.
     pub occurred_at: DateTime<Utc>,
+    /// When the device captured it (device clock, kept to the millisecond); the server's
+    /// receipt time when omitted. Far ahead of the server clock: stored, `needsReview`.
+    pub captured_at: Option<DateTime<Utc>>,
     /// Reason, document, project, donor.
     #[graphql(flatten)]
     pub particulars: ParticularsInput,
@@ -445,6 +483,9 @@ pub struct CorrectionInput {
     pub movement_id: Uuid,
     /// Why (required).
     pub reason: String,
+    /// When the device captured it (device clock, kept to the millisecond); the server's
+    /// receipt time when omitted. Far ahead of the server clock: stored, `needsReview`.
+    pub captured_at: Option<DateTime<Utc>>,
 }
 
 fn check_text(errors: &mut Errors, path: &str, value: Option<&str>, max: usize) -> Option<String> {
@@ -464,6 +505,46 @@ fn check_when(errors: &mut Errors, at: DateTime<Utc>) -> DateTime<Utc> {
         errors.add("occurredAt", format!("{at} is before 1990"));
     }
     at.trunc_subsecs(6)
+}
+
+/// A device's capture time, kept to the millisecond.
+fn capture(at: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    at.map(|t| t.trunc_subsecs(3))
+}
+
+impl StockMovementInput {
+    /// The draft to record, or every problem with its path (`Ok(Err(..))`); `Err` only for
+    /// a server fault.
+    pub async fn check(
+        self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Result<MovementDraft, Invalid>> {
+        let mut errors = Errors::default();
+        let kind: camptrack_domain::codes::MovementKind = self.kind.into();
+        if !kind.recorded_alone() {
+            errors.add(
+                "kind",
+                "record transfers with transferStock: both legs are written together",
+            );
+        }
+        let item_code = errors.take("itemCode", StockCode::parse("", &self.item_code));
+        let quantity = stock::signed_quantity(&mut errors, "quantity", kind, self.quantity.into());
+        let occurred_at = check_when(&mut errors, self.occurred_at);
+        let particulars = self.particulars.parse(ctx, &mut errors).await?;
+        Ok(errors.finish(item_code).and_then(|item_code| {
+            let item_code = item_code.ok_or_else(|| Invalid::one("itemCode", "required"))?;
+            Ok(MovementDraft {
+                client_uuid: self.client_uuid,
+                warehouse_id: self.warehouse_id,
+                item_code,
+                kind,
+                quantity,
+                occurred_at,
+                particulars,
+                captured_at: capture(self.captured_at),
+            })
+        }))
+    }
 }
 
 impl ParticularsInput {
@@ -600,35 +681,55 @@ impl StockMutation {
     ) -> async_graphql::Result<StockOperationResult> {
         let caller = context::caller(ctx)?;
         context::scope(ctx)?.require(Write::Stock).gql()?;
-        let mut errors = Errors::default();
-        let kind: camptrack_domain::codes::MovementKind = input.kind.into();
-        if !kind.recorded_alone() {
-            errors.add(
-                "kind",
-                "record transfers with transferStock: both legs are written together",
-            );
-        }
-        let item_code = errors.take("itemCode", StockCode::parse("", &input.item_code));
-        let quantity = stock::signed_quantity(&mut errors, "quantity", kind, input.quantity.into());
-        let occurred_at = check_when(&mut errors, input.occurred_at);
-        let particulars = input.particulars.parse(ctx, &mut errors).await?;
-        let item_code = errors
-            .finish(item_code)
-            .gql()?
-            .expect("an item code when no error was recorded");
-        let draft = MovementDraft {
-            client_uuid: input.client_uuid,
-            warehouse_id: input.warehouse_id,
-            item_code,
-            kind,
-            quantity,
-            occurred_at,
-            particulars,
-        };
-        ledger::record(context::db(ctx), caller, draft)
-            .await
-            .gql()
-            .map(Into::into)
+        let draft = input.check(ctx).await?.gql()?;
+        ledger::record(
+            context::db(ctx),
+            caller,
+            draft,
+            &context::submit_options(ctx),
+        )
+        .await
+        .gql()
+        .map(Into::into)
+    }
+
+    /// Records a batch of receipts, dispatches, adjustments and losses made offline (at
+    /// most the configured batch limit). Each item is answered on its own, in input order:
+    /// `ACCEPTED`, `DUPLICATE` (an identical resend), `CONFLICT` (its `clientUuid` holds
+    /// other content: `conflictingFields` names what differs), `REJECTED` (field paths
+    /// such as `items.2.quantity`; an outflow the balance cannot cover names the item, the
+    /// balance and the shortfall) or `RETRY`. Items are written in order, each in its own
+    /// transaction: one bad item never fails the others, a receipt earlier in the batch
+    /// can cover a dispatch later in it, and every accepted item is committed before the
+    /// answer is sent.
+    async fn record_stock_movements(
+        &self,
+        ctx: &Context<'_>,
+        items: Vec<StockMovementInput>,
+    ) -> async_graphql::Result<BatchResult<MovementNode>> {
+        let caller = context::caller(ctx)?;
+        context::scope(ctx)?.require(Write::Stock).gql()?;
+        context::check_batch(ctx, "items", items.len())?;
+        let db = context::db(ctx);
+        let options = context::submit_options(ctx);
+        let client_uuids = items.iter().map(|i| Some(i.client_uuid)).collect();
+        let outcomes = batch::run(items, |input| {
+            let options = &options;
+            async move {
+                match input.check(ctx).await {
+                    Err(e) => Outcome::Retry(e.message),
+                    Ok(Err(invalid)) => Outcome::Rejected(invalid),
+                    Ok(Ok(draft)) => ledger::record_item(db, caller, draft, options).await,
+                }
+            }
+        })
+        .await;
+        Ok(batch_answer::answer(
+            outcomes,
+            client_uuids,
+            |m| m.client_uuid.unwrap_or_default(),
+            MovementNode,
+        ))
     }
 
     /// Moves stock between two warehouses: a `TRANSFER_OUT` and a `TRANSFER_IN` written
@@ -666,11 +767,17 @@ impl StockMutation {
             quantity,
             occurred_at,
             particulars,
+            captured_at: capture(input.captured_at),
         };
-        ledger::transfer(context::db(ctx), caller, draft)
-            .await
-            .gql()
-            .map(Into::into)
+        ledger::transfer(
+            context::db(ctx),
+            caller,
+            draft,
+            &context::submit_options(ctx),
+        )
+        .await
+        .gql()
+        .map(Into::into)
     }
 
     /// Corrects a movement by appending its reversal (same warehouse, item, kind and date,
@@ -693,10 +800,16 @@ impl StockMutation {
             client_uuid: input.client_uuid,
             movement_id: input.movement_id,
             reason: reason.unwrap_or_default(),
+            captured_at: capture(input.captured_at),
         };
-        ledger::correct(context::db(ctx), caller, draft)
-            .await
-            .gql()
-            .map(Into::into)
+        ledger::correct(
+            context::db(ctx),
+            caller,
+            draft,
+            &context::submit_options(ctx),
+        )
+        .await
+        .gql()
+        .map(Into::into)
     }
 }

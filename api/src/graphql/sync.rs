@@ -9,11 +9,14 @@ use sha2::{Digest, Sha256};
 
 use super::admin_areas::AdminAreaNode;
 use super::assessments::AssessmentNode;
+use super::catalogue::{ItemNode, KitNode};
 use super::context;
+use super::distributions::DistributionNode;
 use super::error::OrGql;
 use super::rounds::RoundNode;
 use super::scalars::H3Cell;
 use super::sites::SiteNode;
+use super::stock::MovementNode;
 use crate::auth::AccountArea;
 use crate::storage::changes::{
     self, ChangeState, Cursor, EntityKind, Operation, Record, TombstoneReason,
@@ -30,6 +33,14 @@ pub enum ChangeEntity {
     AdminArea,
     /// A site assessment (`assessment`); the site's current figures may have changed too.
     Assessment,
+    /// A distribution (`distribution`).
+    Distribution,
+    /// A stock movement (`stockMovement`): only for who reads raw stock.
+    StockMovement,
+    /// A catalogue item (`item`).
+    Item,
+    /// A kit (`kit`).
+    Kit,
 }
 
 /// What the write did.
@@ -47,6 +58,8 @@ pub enum ChangeOperation {
     Submit,
     /// An assessment was reviewed.
     Review,
+    /// A distribution's status changed (completed, cancelled, ...).
+    Status,
 }
 
 /// Why a record must be removed from the device.
@@ -82,6 +95,10 @@ impl ChangeNode {
             EntityKind::Round => ChangeEntity::Round,
             EntityKind::AdminArea => ChangeEntity::AdminArea,
             EntityKind::Assessment => ChangeEntity::Assessment,
+            EntityKind::Distribution => ChangeEntity::Distribution,
+            EntityKind::StockMovement => ChangeEntity::StockMovement,
+            EntityKind::Item => ChangeEntity::Item,
+            EntityKind::Kit => ChangeEntity::Kit,
         }
     }
     /// The record's id (the p-code for admin areas).
@@ -97,6 +114,7 @@ impl ChangeNode {
             Operation::Reopen => ChangeOperation::Reopen,
             Operation::Submit => ChangeOperation::Submit,
             Operation::Review => ChangeOperation::Review,
+            Operation::Status => ChangeOperation::Status,
         }
     }
     /// When it was written (server clock).
@@ -141,6 +159,34 @@ impl ChangeNode {
     async fn assessment(&self) -> Option<AssessmentNode> {
         match &self.0.state {
             ChangeState::Live(Record::Assessment(a)) => Some(AssessmentNode((**a).clone())),
+            _ => None,
+        }
+    }
+    /// The distribution as it is now (entity `DISTRIBUTION`, not a tombstone).
+    async fn distribution(&self) -> Option<DistributionNode> {
+        match &self.0.state {
+            ChangeState::Live(Record::Distribution(d)) => Some(DistributionNode((**d).clone())),
+            _ => None,
+        }
+    }
+    /// The stock movement (entity `STOCK_MOVEMENT`, not a tombstone).
+    async fn stock_movement(&self) -> Option<MovementNode> {
+        match &self.0.state {
+            ChangeState::Live(Record::StockMovement(m)) => Some(MovementNode((**m).clone())),
+            _ => None,
+        }
+    }
+    /// The catalogue item as it is now (entity `ITEM`).
+    async fn item(&self) -> Option<ItemNode> {
+        match &self.0.state {
+            ChangeState::Live(Record::Item(i)) => Some(ItemNode((**i).clone())),
+            _ => None,
+        }
+    }
+    /// The kit as it is now (entity `KIT`).
+    async fn kit(&self) -> Option<KitNode> {
+        match &self.0.state {
+            ChangeState::Live(Record::Kit(k)) => Some(KitNode((**k).clone())),
             _ => None,
         }
     }
@@ -211,8 +257,11 @@ pub struct SyncQuery;
 #[Object]
 impl SyncQuery {
     /// What changed since `since` (a `nextCursor` from an earlier answer; omit or `"0"` for
-    /// everything), oldest first: sites, rounds, admin areas and assessments, each as it is
-    /// now or as a tombstone. An enumerator bound to an area always gets its own area
+    /// everything), oldest first: sites, rounds, admin areas, assessments, distributions,
+    /// catalogue items and kits, and (for who reads raw stock) stock movements, each as it
+    /// is now or as a tombstone. Distributions and assessments are scoped exactly as their
+    /// lists (enumerators: at sites in their area; partners: their own organisation's);
+    /// stock movements go to admins, coordinators and partners for their own warehouses. An enumerator bound to an area always gets its own area
     /// (`area` is ignored); others get `area` when given, else everything they may see.
     /// Changes are delivered exactly once and in commit order, also while others write.
     #[graphql(complexity = "context::list_cost(first, child_complexity)")]

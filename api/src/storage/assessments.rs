@@ -17,14 +17,14 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::batch::Outcome;
+use super::batch::{Outcome, changed_fields};
 use super::changes::{self, EntityKind, Operation, Placement};
 use super::entities::{assessment_sadd, assessment_version, site, site_assessment};
 use super::page::{self, Page, PageRequest};
 use super::scope::Scope;
 use super::sites::{self, CurrentFigures};
 use super::{Result, StorageError, Writer, audit, db, decode, decode_json};
-use crate::auth::{Caller, ClientApp};
+use crate::auth::Caller;
 
 /// What a visit reports, as the client sent it (validated).
 #[derive(Debug, Clone, PartialEq)]
@@ -101,25 +101,7 @@ pub struct Assessment {
     pub client_app_version: Option<String>,
 }
 
-/// How a submission is received: the submitting app, and how far ahead of the server
-/// clock a device clock may be before the submission is flagged for review.
-#[derive(Debug, Clone)]
-pub struct SubmitOptions {
-    /// The app and device the request came from.
-    pub client: ClientApp,
-    /// A `capturedAt` later than the server clock plus this is accepted but flagged
-    /// (`NEEDS_FOLLOW_UP` with a note): the device clock is probably wrong.
-    pub future_tolerance: chrono::TimeDelta,
-}
-
-impl Default for SubmitOptions {
-    fn default() -> Self {
-        Self {
-            client: ClientApp::default(),
-            future_tolerance: chrono::TimeDelta::days(1),
-        }
-    }
-}
+pub use super::device::SubmitOptions;
 
 /// One kept version of an assessment.
 #[derive(Debug, Clone)]
@@ -488,20 +470,12 @@ async fn submit_once(
     let now = super::now();
     let id = Uuid::now_v7();
     let content = &draft.content;
-    let captured_at = content.captured_at.unwrap_or(now);
-    // A device clock far ahead is kept, never refused: the form is real, its time is not.
-    let (review_status, review_note) = if captured_at > now + options.future_tolerance {
-        (
-            ReviewStatus::NeedsFollowUp,
-            Some(format!(
-                "capturedAt {} is ahead of the server clock ({}) by more than {} hours; check the device clock",
-                captured_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                options.future_tolerance.num_hours()
-            )),
-        )
-    } else {
-        (ReviewStatus::Submitted, None)
+    // The header's device id is a fact about the request, not client input: it fills
+    // a missing `deviceId` but is not part of the replay hash.
+    let device = options.facts(content.captured_at, content.device_id.clone(), now);
+    let (review_status, review_note) = match device.review_note {
+        Some(note) => (ReviewStatus::NeedsFollowUp, Some(note)),
+        None => (ReviewStatus::Submitted, None),
     };
     site_assessment::Entity::insert(site_assessment::ActiveModel {
         id: Set(id),
@@ -518,15 +492,10 @@ async fn submit_once(
         reviewed_at: Set(None),
         version: Set(1),
         updated_at: Set(now),
-        captured_at: Set(captured_at),
-        client_app: Set(options.client.name.clone()),
-        client_app_version: Set(options.client.version.clone()),
-        // The header's device id is a fact about the request, not client input: it fills
-        // a missing `deviceId` but is not part of the replay hash.
-        device_id: Set(content
-            .device_id
-            .clone()
-            .or_else(|| options.client.device_id.clone())),
+        captured_at: Set(device.captured_at),
+        client_app: Set(device.client_app),
+        client_app_version: Set(device.client_app_version),
+        device_id: Set(device.device_id),
         ..content_columns(content)
     })
     .exec_without_returning(&txn)
@@ -679,36 +648,6 @@ async fn keep_version(
     .exec_without_returning(txn)
     .await?;
     Ok(())
-}
-
-/// Dotted paths of the leaves that differ between two snapshots (version excluded).
-fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
-    fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
-        match (a, b) {
-            (Value::Object(a), Value::Object(b)) => {
-                let keys: std::collections::BTreeSet<_> = a.keys().chain(b.keys()).collect();
-                for key in keys {
-                    let child = if path.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{path}.{key}")
-                    };
-                    walk(
-                        &child,
-                        a.get(key).unwrap_or(&Value::Null),
-                        b.get(key).unwrap_or(&Value::Null),
-                        out,
-                    );
-                }
-            }
-            (a, b) if a != b => out.push(path.to_owned()),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk("", before, after, &mut out);
-    out.retain(|p| p != "version");
-    out
 }
 
 /// Sets the site's current figures from its latest counted assessment, in the one order:

@@ -81,6 +81,36 @@ impl<T> Outcome<T> {
     }
 }
 
+/// Dotted paths of the leaves that differ between two snapshots (version excluded).
+pub(super) fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
+    fn walk(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+        match (a, b) {
+            (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
+                let keys: std::collections::BTreeSet<_> = a.keys().chain(b.keys()).collect();
+                for key in keys {
+                    let child = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    walk(
+                        &child,
+                        a.get(key).unwrap_or(&serde_json::Value::Null),
+                        b.get(key).unwrap_or(&serde_json::Value::Null),
+                        out,
+                    );
+                }
+            }
+            (a, b) if a != b => out.push(path.to_owned()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk("", before, after, &mut out);
+    out.retain(|p| p != "version");
+    out
+}
+
 fn retry_message(what: &str) -> String {
     let request = crate::telemetry::current_request_id().unwrap_or_default();
     format!("{what}; nothing of this item was stored, send it again later (request {request})")

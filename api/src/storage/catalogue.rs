@@ -14,6 +14,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::changes::{self, EntityKind, Operation};
 use super::entities::{item, kit, kit_item, stock_movement};
 use super::page::{self, Page, PageRequest};
 use super::scope::Scope;
@@ -150,6 +151,17 @@ pub async fn create_item(db: &impl Writer, scope: Scope<'_>, draft: ItemDraft) -
     .await
     .map_err(|e| super::taken(e, "item code"))?;
     let created = Item::try_from(model)?;
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Item,
+            entity_id: created.id.to_string(),
+            operation: Operation::Create,
+            after: None,
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         Some(scope.caller()),
@@ -222,6 +234,17 @@ pub async fn update_item(
     .await
     .map_err(|e| super::taken(e, "item code"))?;
     let after = Item::try_from(model)?;
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Item,
+            entity_id: id.to_string(),
+            operation: Operation::Update,
+            after: None,
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         Some(scope.caller()),
@@ -327,6 +350,17 @@ pub async fn create_kit(db: &impl Writer, scope: Scope<'_>, draft: KitDraft) -> 
     .map_err(|e| super::taken(e, "kit code"))?;
     write_contents(&txn, id, &contents).await?;
     let created = get_kit(&txn, id).await?;
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Kit,
+            entity_id: id.to_string(),
+            operation: Operation::Create,
+            after: None,
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         Some(scope.caller()),
@@ -379,6 +413,17 @@ pub async fn update_kit(
         .await?;
     write_contents(&txn, id, &contents).await?;
     let after = get_kit(&txn, id).await?;
+    changes::append(
+        &txn,
+        changes::Entry {
+            entity: EntityKind::Kit,
+            entity_id: id.to_string(),
+            operation: Operation::Update,
+            after: None,
+            before: None,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         Some(scope.caller()),

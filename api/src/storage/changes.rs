@@ -1,5 +1,5 @@
-//! The change log: one row per write of a site, round, admin area or assessment, appended
-//! in the writing transaction, read by devices from a cursor (delta sync). The same log is
+//! The change log: one row per write of a site, round, admin area, assessment,
+//! distribution, stock movement, catalogue item or kit, appended in the writing transaction, read by devices from a cursor (delta sync). The same log is
 //! what subscriptions and webhooks will read.
 //!
 //! # Why `(xid, seq)` and the `xmin` bound
@@ -21,7 +21,11 @@
 //! so `seq` alone is commit order there; `xid` is 0 and no bound is needed.
 //!
 //! Rows carry the site's location (cell and admin p-codes) after and before the write, so
-//! an area filter finds both records that entered and records that left the area.
+//! an area filter finds both records that entered and records that left the area; stock
+//! movements carry their warehouse's location. Rows about records owned by an organisation
+//! (distributions: the implementing organisation; movements: the warehouse's) carry the
+//! owner after and before the write, so a partner is handed only rows about its own
+//! records, and a tombstone for one that stopped being its own.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -38,10 +42,13 @@ use uuid::Uuid;
 
 use super::admin_areas::AdminArea;
 use super::assessments::{self, Assessment};
-use super::entities::{admin_area, change_log, round, site};
+use super::catalogue::{self, Item, Kit};
+use super::distributions::{self, Distribution};
+use super::entities::{admin_area, change_log, round, site, warehouse};
 use super::rounds::Round;
 use super::scope::{self, Scope};
 use super::sites::Site;
+use super::stock::{self, Movement};
 use super::{Result, StorageError};
 use crate::auth::AccountArea;
 
@@ -56,6 +63,14 @@ pub enum EntityKind {
     AdminArea,
     /// A site assessment.
     Assessment,
+    /// A distribution.
+    Distribution,
+    /// A stock movement.
+    StockMovement,
+    /// A catalogue item.
+    Item,
+    /// A kit.
+    Kit,
 }
 
 impl EntityKind {
@@ -65,6 +80,10 @@ impl EntityKind {
             Self::Round => "round",
             Self::AdminArea => "admin_area",
             Self::Assessment => "assessment",
+            Self::Distribution => "distribution",
+            Self::StockMovement => "stock_movement",
+            Self::Item => "item",
+            Self::Kit => "kit",
         }
     }
 
@@ -74,6 +93,10 @@ impl EntityKind {
             "round" => Self::Round,
             "admin_area" => Self::AdminArea,
             "assessment" => Self::Assessment,
+            "distribution" => Self::Distribution,
+            "stock_movement" => Self::StockMovement,
+            "item" => Self::Item,
+            "kit" => Self::Kit,
             other => return Err(bad_row(format!("unknown change entity {other}"))),
         })
     }
@@ -94,6 +117,8 @@ pub enum Operation {
     Submit,
     /// An assessment was reviewed.
     Review,
+    /// A distribution's status changed (completed, cancelled, ...).
+    Status,
 }
 
 impl Operation {
@@ -105,6 +130,7 @@ impl Operation {
             Self::Reopen => "REOPEN",
             Self::Submit => "SUBMIT",
             Self::Review => "REVIEW",
+            Self::Status => "STATUS",
         }
     }
 
@@ -116,6 +142,7 @@ impl Operation {
             "REOPEN" => Self::Reopen,
             "SUBMIT" => Self::Submit,
             "REVIEW" => Self::Review,
+            "STATUS" => Self::Status,
             other => return Err(bad_row(format!("unknown change operation {other}"))),
         })
     }
@@ -125,11 +152,13 @@ fn bad_row(message: String) -> StorageError {
     StorageError::Db(sea_orm::DbErr::Type(message))
 }
 
-/// Where a site is, as the change log keeps it for area filters.
+/// Where a record is (its site's or warehouse's point and p-codes), and which organisation
+/// owns it, as the change log keeps them for area and ownership filters.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Placement {
     cell: Option<i64>,
     admin: [Option<String>; 4],
+    owner: Option<Uuid>,
 }
 
 impl Placement {
@@ -143,6 +172,30 @@ impl Placement {
                 site.admin2_pcode.clone(),
                 site.admin3_pcode.clone(),
             ],
+            owner: None,
+        }
+    }
+
+    /// The placement of a record of `owner`'s at `site` (a distribution).
+    pub(super) fn owned(site: &site::Model, owner: Uuid) -> Self {
+        Self {
+            owner: Some(owner),
+            ..Self::of(site)
+        }
+    }
+
+    /// The placement of a record at a warehouse (a stock movement): the warehouse's point
+    /// and p-codes, owned by the warehouse's organisation.
+    pub(super) fn of_warehouse(store: &warehouse::Model) -> Self {
+        Self {
+            cell: Some(store.cell),
+            admin: [
+                Some(store.admin0_pcode.clone()),
+                store.admin1_pcode.clone(),
+                store.admin2_pcode.clone(),
+                store.admin3_pcode.clone(),
+            ],
+            owner: Some(store.organisation_id),
         }
     }
 }
@@ -156,7 +209,8 @@ pub(super) struct Entry {
     pub entity_id: String,
     /// What was done.
     pub operation: Operation,
-    /// The site's placement after the write (sites and assessments).
+    /// The record's placement after the write (sites, assessments, distributions,
+    /// movements; none for reference data and the catalogue).
     pub after: Option<Placement>,
     /// The site's placement before the write, when it may have moved.
     pub before: Option<Placement>,
@@ -193,6 +247,8 @@ pub(super) async fn append(conn: &impl ConnectionTrait, entry: Entry) -> Result<
             C::PrevAdmin1Pcode,
             C::PrevAdmin2Pcode,
             C::PrevAdmin3Pcode,
+            C::OrgId,
+            C::PrevOrgId,
         ])
         .values_panic([
             xid,
@@ -210,6 +266,8 @@ pub(super) async fn append(conn: &impl ConnectionTrait, entry: Entry) -> Result<
             Expr::val(b1),
             Expr::val(b2),
             Expr::val(b3),
+            Expr::val(after.owner),
+            Expr::val(before.owner),
         ])
         .to_owned();
     conn.execute(&insert).await?;
@@ -278,7 +336,8 @@ pub enum TombstoneReason {
     Merged,
     /// The site's population was relocated.
     Relocated,
-    /// The record is no longer in the area (moved, or the caller's area changed).
+    /// The record is no longer in the area (moved, or the caller's area changed), or no
+    /// longer the caller's to see (a distribution reassigned to another organisation).
     LeftArea,
     /// The record no longer exists.
     Deleted,
@@ -295,6 +354,14 @@ pub enum Record {
     AdminArea(Box<AdminArea>),
     /// An assessment.
     Assessment(Box<Assessment>),
+    /// A distribution.
+    Distribution(Box<Distribution>),
+    /// A stock movement.
+    StockMovement(Box<Movement>),
+    /// A catalogue item.
+    Item(Box<Item>),
+    /// A kit.
+    Kit(Box<Kit>),
 }
 
 /// What a device should do with a change: keep the record as it now is, or drop it.
@@ -419,8 +486,38 @@ async fn resolve(
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
+    let distributions: HashMap<Uuid, Distribution> =
+        distributions::by_ids(conn, scope, &uuids(EntityKind::Distribution))
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d))
+            .collect();
+    let movements: HashMap<Uuid, Movement> =
+        stock::by_ids(conn, scope, &uuids(EntityKind::StockMovement))
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+    let stores: HashMap<Uuid, warehouse::Model> = warehouse::Entity::find()
+        .filter(warehouse::Column::Id.is_in(movements.values().map(|m| m.warehouse_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w))
+        .collect();
+    let items: HashMap<Uuid, Item> = catalogue::items_by_ids(conn, &uuids(EntityKind::Item))
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    let kits: HashMap<Uuid, Kit> = catalogue::kits_by_ids(conn, &uuids(EntityKind::Kit))
+        .await?
+        .into_iter()
+        .map(|k| (k.id, k))
+        .collect();
     let mut site_ids = uuids(EntityKind::Site);
     site_ids.extend(assessments.values().map(|a| a.site_id));
+    site_ids.extend(distributions.values().map(|d| d.site_id));
     let sites: HashMap<Uuid, site::Model> = site::Entity::find()
         .filter(site::Column::Id.is_in(site_ids))
         .filter(scope.sites())
@@ -497,6 +594,39 @@ async fn resolve(
                     None => continue,
                 }
             }
+            // The log rows read are already limited to distributions that were in the
+            // caller's view before or after the write (`Scope::change_log`), so one no longer
+            // in view is a tombstone: the device may hold it.
+            EntityKind::Distribution => match distributions.get(&row_uuid(&row)?) {
+                Some(d) if placed(&d.site_id).is_some() => {
+                    ChangeState::Live(Record::Distribution(Box::new(d.clone())))
+                }
+                _ => ChangeState::Tombstone(TombstoneReason::LeftArea),
+            },
+            // Movements are never edited or deleted, and a warehouse never changes
+            // organisation: a readable row is a visible movement, unless its warehouse
+            // moved out of the area asked for.
+            EntityKind::StockMovement => match movements.get(&row_uuid(&row)?) {
+                Some(m)
+                    if area.is_none_or(|a| {
+                        stores
+                            .get(&m.warehouse_id)
+                            .is_some_and(|w| scope::warehouse_in(a, w))
+                    }) =>
+                {
+                    ChangeState::Live(Record::StockMovement(Box::new(m.clone())))
+                }
+                Some(_) => ChangeState::Tombstone(TombstoneReason::LeftArea),
+                None => continue,
+            },
+            EntityKind::Item => match items.get(&row_uuid(&row)?) {
+                Some(i) => ChangeState::Live(Record::Item(Box::new(i.clone()))),
+                None => ChangeState::Tombstone(TombstoneReason::Deleted),
+            },
+            EntityKind::Kit => match kits.get(&row_uuid(&row)?) {
+                Some(k) => ChangeState::Live(Record::Kit(Box::new(k.clone()))),
+                None => ChangeState::Tombstone(TombstoneReason::Deleted),
+            },
             EntityKind::Round => match rounds.get(&row.entity_id) {
                 Some(r) => ChangeState::Live(Record::Round(Round::from(r.clone()))),
                 None => ChangeState::Tombstone(TombstoneReason::Deleted),
@@ -518,6 +648,10 @@ async fn resolve(
         });
     }
     Ok(changes)
+}
+
+fn row_uuid(row: &change_log::Model) -> Result<Uuid> {
+    Uuid::parse_str(&row.entity_id).map_err(|e| bad_row(e.to_string()))
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::batch::{Outcome, changed_fields};
+use super::changes::{self, EntityKind, Operation, Placement};
+use super::device::{DeviceFacts, SubmitOptions};
 use super::entities::{distribution, distribution_line, site, stock_movement};
 use super::page::{self, Page, PageRequest};
 use super::scope::Scope;
@@ -81,7 +84,8 @@ fn lines_json<S: serde::Serializer>(
     lines.serialize(s)
 }
 
-/// A new distribution: its client-generated id and its content.
+/// A new distribution: its client-generated id, its content and when the device captured
+/// it.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DistributionDraft {
@@ -89,6 +93,10 @@ pub struct DistributionDraft {
     pub client_uuid: Uuid,
     /// What it reports.
     pub content: DistributionContent,
+    /// When the device captured it (device clock); the server's receipt time when absent.
+    /// Part of the replay hash only when sent, so drafts without it hash as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<DateTime<Utc>>,
 }
 
 /// A stored line.
@@ -135,8 +143,11 @@ pub struct Distribution {
     pub recorded_by: Uuid,
     /// Version: 1 when recorded, +1 on every change.
     pub version: i32,
-    /// When recorded.
+    /// When recorded: the server clock's receipt time.
     pub created_at: DateTime<Utc>,
+    /// The device that recorded it: capture time (device clock), device id, app, and a
+    /// review note when the device clock was far ahead.
+    pub device: DeviceFacts,
     /// When last changed.
     pub updated_at: DateTime<Utc>,
 }
@@ -228,6 +239,13 @@ fn from_row(m: distribution::Model, lines: Vec<distribution_line::Model>) -> Res
         recorded_by: m.recorded_by,
         version: m.version,
         created_at: m.created_at,
+        device: DeviceFacts {
+            captured_at: m.captured_at,
+            device_id: m.device_id,
+            client_app: m.client_app,
+            client_app_version: m.client_app_version,
+            review_note: m.review_note,
+        },
         updated_at: m.updated_at,
     })
 }
@@ -269,14 +287,241 @@ pub async fn record(
     caller: &Caller,
     draft: DistributionDraft,
 ) -> Result<Recorded> {
+    record_with(db, caller, draft, &SubmitOptions::default()).await
+}
+
+/// [`record`], keeping the device facts (capture time, device id, app) and flagging a
+/// device clock far ahead for review.
+pub async fn record_with(
+    db: &impl Writer,
+    caller: &Caller,
+    draft: DistributionDraft,
+    options: &SubmitOptions,
+) -> Result<Recorded> {
     let scope = Scope::of(caller);
     scope.require(Write::Distributions)?;
-    match record_once(db, scope, &draft).await {
+    match record_once(db, scope, &draft, options).await {
+        // Two identical recordings raced past the replay check; the loser now finds the
+        // winner's record and answers as a replay.
         Err(StorageError::Conflict { .. }) if stored(db, draft.client_uuid).await?.is_some() => {
-            record_once(db, scope, &draft).await
+            record_once(db, scope, &draft, options).await
         }
         other => other,
     }
+}
+
+/// One item of a batch: accepted, an identical replay (duplicate), a conflict naming the
+/// fields that differ from the stored record, rejected, or to be retried.
+pub async fn record_item(
+    db: &impl Writer,
+    caller: &Caller,
+    draft: DistributionDraft,
+    options: &SubmitOptions,
+) -> Outcome<Distribution> {
+    let client_uuid = draft.client_uuid;
+    let sent = serde_json::to_value(&draft).unwrap_or_default();
+    match record_with(db, caller, draft, options).await {
+        Ok(r) if r.duplicate => Outcome::Duplicate(r.distribution),
+        Ok(r) => Outcome::Accepted(r.distribution),
+        Err(StorageError::Conflict { message, current }) => {
+            // The stored record only when the caller may see it (the conflict then carries
+            // its snapshot); another organisation's record stays unnamed.
+            let stored = match current {
+                Some(_) => by_client_uuid(db, Scope::of(caller), client_uuid).await,
+                None => Ok(None),
+            };
+            let fields = match &stored {
+                Ok(Some(d)) => replay_form(db, d)
+                    .await
+                    .map(|form| changed_fields(&form, &fill_defaults(sent, &form))),
+                Ok(None) => Ok(Vec::new()),
+                Err(_) => Ok(Vec::new()),
+            };
+            match (stored, fields) {
+                (Ok(current), Ok(fields)) => Outcome::Conflict {
+                    message,
+                    fields,
+                    current,
+                },
+                (Err(e), _) | (_, Err(e)) => Outcome::from_error(e),
+            }
+        }
+        Err(e) => Outcome::from_error(e),
+    }
+}
+
+/// `sent` with what the server filled in when the device left it out (the implementing
+/// organisation, the capture time) taken from `stored`, so a conflict names only what the
+/// device sent differently.
+fn fill_defaults(mut sent: Value, stored: &Value) -> Value {
+    if sent["content"]["implementingOrgId"].is_null() {
+        sent["content"]["implementingOrgId"] = stored["content"]["implementingOrgId"].clone();
+    }
+    if sent["capturedAt"].is_null() {
+        sent["capturedAt"] = stored["capturedAt"].clone();
+    }
+    sent
+}
+
+/// A stored distribution in the shape of the draft that records it (codes for its lines),
+/// to compare with a draft sent again.
+async fn replay_form(conn: &impl ConnectionTrait, d: &Distribution) -> Result<Value> {
+    let mut lines = Vec::with_capacity(d.lines.len());
+    for l in &d.lines {
+        let (kind, code) = match l.goods {
+            Goods::Item(id) => ("item", catalogue::get_item(conn, id).await?.code),
+            Goods::Kit(id) => ("kit", catalogue::get_kit(conn, id).await?.code),
+        };
+        lines.push(json!({ kind: code, "distributed": l.distributed, "lost": l.lost }));
+    }
+    let content = DistributionContent {
+        site_id: d.site_id,
+        implementing_org_id: Some(d.implementing_org_id),
+        funding_org_id: d.funding_org_id,
+        project_code: d.project_code.clone(),
+        starts_on: d.starts_on,
+        ends_on: d.ends_on,
+        modality: d.modality,
+        status: d.status,
+        households: d.reached.households,
+        individuals: d.reached.individuals,
+        sadd: d.reached.sadd.clone(),
+        no_shows: d.reached.no_shows,
+        lines: Vec::new(),
+        source_warehouse_id: d.source_warehouse_id,
+    };
+    let mut content = serde_json::to_value(content).unwrap_or_default();
+    content["lines"] = Value::Array(lines);
+    Ok(json!({
+        "clientUuid": d.client_uuid,
+        "content": content,
+        "capturedAt": d.device.captured_at,
+    }))
+}
+
+/// The distribution recorded with `client_uuid`, if the caller may see it.
+pub async fn by_client_uuid(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    client_uuid: Uuid,
+) -> Result<Option<Distribution>> {
+    let row = distribution::Entity::find()
+        .filter(distribution::Column::ClientUuid.eq(client_uuid))
+        .filter(scope.distributions())
+        .one(conn)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(one(conn, row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// What the server holds for each client UUID, in the order asked: the stored
+/// distribution when the caller may see it (its scope, or it recorded it itself), else
+/// `None`, which is all a caller learns about another organisation's record.
+pub async fn statuses(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    client_uuids: &[Uuid],
+) -> Result<Vec<(Uuid, Option<Distribution>)>> {
+    let rows = distribution::Entity::find()
+        .filter(distribution::Column::ClientUuid.is_in(client_uuids.iter().copied()))
+        .filter(
+            Condition::any()
+                .add(scope.distributions())
+                .add(distribution::Column::RecordedBy.eq(scope.caller().account_id)),
+        )
+        .all(conn)
+        .await?;
+    let held: std::collections::HashMap<Uuid, Distribution> = hydrate(conn, rows)
+        .await?
+        .into_iter()
+        .map(|d| (d.client_uuid, d))
+        .collect();
+    Ok(client_uuids
+        .iter()
+        .map(|u| (*u, held.get(u).cloned()))
+        .collect())
+}
+
+/// Distributions by id that the caller may see (for the change log).
+pub(super) async fn by_ids(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    ids: &[Uuid],
+) -> Result<Vec<Distribution>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = distribution::Entity::find()
+        .filter(distribution::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope.distributions())
+        .all(conn)
+        .await?;
+    hydrate(conn, rows).await
+}
+
+/// Where a distribution is, for the change log: its site's placement, owned by its
+/// implementing organisation.
+async fn placement(conn: &impl ConnectionTrait, d: &Distribution) -> Result<Placement> {
+    let site = site::Entity::find_by_id(d.site_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| StorageError::not_found("site", d.site_id))?;
+    Ok(Placement::owned(&site, d.implementing_org_id))
+}
+
+/// Appends the change-log row of a write of `after` (and where it was `before`).
+async fn log_change(
+    conn: &impl ConnectionTrait,
+    operation: Operation,
+    before: Option<&Distribution>,
+    after: &Distribution,
+) -> Result<()> {
+    let before = match before {
+        Some(b) => Some(placement(conn, b).await?),
+        None => None,
+    };
+    changes::append(
+        conn,
+        changes::Entry {
+            entity: EntityKind::Distribution,
+            entity_id: after.id.to_string(),
+            operation,
+            after: Some(placement(conn, after).await?),
+            before,
+        },
+    )
+    .await
+}
+
+/// Appends a change-log row for every distribution at a site that moved (in the site's
+/// transaction), so that devices whose area it entered or left receive them, or their
+/// tombstones.
+pub(super) async fn site_moved(
+    conn: &impl ConnectionTrait,
+    before: &site::Model,
+    after: &site::Model,
+) -> Result<()> {
+    let at_site = distribution::Entity::find()
+        .filter(distribution::Column::SiteId.eq(after.id))
+        .order_by_asc(distribution::Column::Id)
+        .all(conn)
+        .await?;
+    for d in at_site {
+        changes::append(
+            conn,
+            changes::Entry {
+                entity: EntityKind::Distribution,
+                entity_id: d.id.to_string(),
+                operation: Operation::Update,
+                after: Some(Placement::owned(after, d.implementing_org_id)),
+                before: Some(Placement::owned(before, d.implementing_org_id)),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 async fn stored(
@@ -293,6 +538,7 @@ async fn record_once(
     db: &impl Writer,
     scope: Scope<'_>,
     draft: &DistributionDraft,
+    options: &SubmitOptions,
 ) -> Result<Recorded> {
     let hash = hash_of(draft);
     let txn = db::begin_write(db).await?;
@@ -328,6 +574,7 @@ async fn record_once(
     let resolved = resolve(&txn, scope, &draft.content).await?;
     let now = super::now();
     let id = Uuid::now_v7();
+    let device = options.facts(draft.captured_at, None, now);
     distribution::Entity::insert(distribution::ActiveModel {
         id: Set(id),
         client_uuid: Set(draft.client_uuid),
@@ -336,12 +583,18 @@ async fn record_once(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        captured_at: Set(device.captured_at),
+        device_id: Set(device.device_id),
+        client_app: Set(device.client_app),
+        client_app_version: Set(device.client_app_version),
+        review_note: Set(device.review_note),
         ..columns(&draft.content, &resolved)
     })
     .exec_without_returning(&txn)
     .await?;
     write_lines(&txn, id, &resolved.lines).await?;
     let after = one(&txn, get_row(&txn, id).await?).await?;
+    log_change(&txn, Operation::Create, None, &after).await?;
     if after.status == DistributionStatus::Completed {
         dispatch(&txn, scope.caller(), &after).await?;
     }
@@ -568,6 +821,7 @@ async fn dispatch(
                 entries.push(Entry {
                     particulars: particulars.clone(),
                     distribution_id: Some(d.id),
+                    device: Some(d.device.clone()),
                     ..Entry::new(
                         source,
                         item,
@@ -581,7 +835,14 @@ async fn dispatch(
         }
     }
     too_much.finish(())?;
-    stock::append(txn, caller, "stockMovement.distribute", entries).await
+    stock::append(
+        txn,
+        caller,
+        "stockMovement.distribute",
+        super::now(),
+        entries,
+    )
+    .await
 }
 
 /// Reverses the stock a completed distribution took, linking each reversal to its movement.
@@ -619,7 +880,7 @@ async fn reverse(
             )
         });
     }
-    stock::append(txn, caller, "stockMovement.reverse", entries).await
+    stock::append(txn, caller, "stockMovement.reverse", super::now(), entries).await
 }
 
 async fn get_row(conn: &impl ConnectionTrait, id: Uuid) -> Result<distribution::Model> {
@@ -691,6 +952,7 @@ pub async fn update(
     .map_err(|e| super::taken(e, "client UUID"))?;
     write_lines(&txn, id, &resolved.lines).await?;
     let after = one(&txn, get_row(&txn, id).await?).await?;
+    log_change(&txn, Operation::Update, Some(&before), &after).await?;
     if after.status == DistributionStatus::Completed {
         dispatch(&txn, caller, &after).await?;
     }
@@ -741,6 +1003,7 @@ pub async fn set_status(
     .await
     .map_err(|e| super::taken(e, "client UUID"))?;
     let after = one(&txn, get_row(&txn, id).await?).await?;
+    log_change(&txn, Operation::Status, Some(&before), &after).await?;
     match (before.status, status) {
         (_, DistributionStatus::Completed) => {
             dispatch(&txn, caller, &after).await?;

@@ -15,6 +15,7 @@ pub mod batch;
 pub mod catalogue;
 pub mod changes;
 pub mod db;
+pub mod device;
 pub mod displacement;
 pub mod distributions;
 mod entities;

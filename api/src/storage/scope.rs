@@ -135,55 +135,115 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// Change-log rows the caller may receive for `area` (from [`Self::sync_area`]): rows
-    /// about reference data (rounds, admin areas) always; rows about sites and assessments
-    /// when the site was in the area before or after the write, so that a record leaving the
-    /// area reaches the device as a tombstone.
+    /// Change-log rows the caller may receive for `area` (from [`Self::sync_area`]):
+    /// - reference data and the catalogue (rounds, admin areas, items, kits) always;
+    /// - sites and assessments when the site was in the area before or after the write, so
+    ///   that a record leaving the area reaches the device as a tombstone;
+    /// - distributions likewise (placed at their site), and for partners only while the
+    ///   implementing organisation was its own before or after the write (one reassigned
+    ///   away reaches it as a tombstone; another organisation's never reaches it);
+    /// - stock movements (placed at their warehouse) only for those who read raw stock:
+    ///   admins and coordinators, and partners for their own organisation's warehouses;
+    ///   never enumerators.
+    ///
+    /// This decides which rows are read at all; each record is then resolved under the
+    /// same scope as its list ([`Self::distributions`], [`Self::stock`], ...).
     pub fn change_log(&self, area: Option<&AccountArea>) -> Condition {
         use super::entities::change_log::Column as C;
-        let Some(area) = area else {
-            return Condition::all();
+        let placed = match area {
+            None => Condition::all(),
+            Some(area) => Condition::any()
+                .add(area_over(
+                    area,
+                    C::Cell,
+                    [
+                        C::Admin0Pcode,
+                        C::Admin1Pcode,
+                        C::Admin2Pcode,
+                        C::Admin3Pcode,
+                    ],
+                ))
+                .add(area_over(
+                    area,
+                    C::PrevCell,
+                    [
+                        C::PrevAdmin0Pcode,
+                        C::PrevAdmin1Pcode,
+                        C::PrevAdmin2Pcode,
+                        C::PrevAdmin3Pcode,
+                    ],
+                )),
+        };
+        let owned = || match self.caller.organisation_id {
+            Some(org) => Condition::any()
+                .add(C::OrgId.eq(org))
+                .add(C::PrevOrgId.eq(org)),
+            None => nothing(),
+        };
+        let (distributions, movements) = match self.caller.role {
+            Role::Admin | Role::Coordinator => (placed.clone(), placed.clone()),
+            // `placed` may be an OR of area terms: AND it with ownership, never extend it.
+            Role::Partner => (
+                Condition::all().add(placed.clone()).add(owned()),
+                Condition::all().add(placed.clone()).add(owned()),
+            ),
+            Role::Enumerator => (placed.clone(), nothing()),
         };
         Condition::any()
-            .add(C::Entity.is_in(["round", "admin_area"]))
-            .add(area_over(
-                area,
-                C::Cell,
-                [
-                    C::Admin0Pcode,
-                    C::Admin1Pcode,
-                    C::Admin2Pcode,
-                    C::Admin3Pcode,
-                ],
-            ))
-            .add(area_over(
-                area,
-                C::PrevCell,
-                [
-                    C::PrevAdmin0Pcode,
-                    C::PrevAdmin1Pcode,
-                    C::PrevAdmin2Pcode,
-                    C::PrevAdmin3Pcode,
-                ],
-            ))
+            .add(C::Entity.is_in(["round", "admin_area", "item", "kit"]))
+            .add(
+                Condition::all()
+                    .add(C::Entity.is_in(["site", "assessment"]))
+                    .add(placed),
+            )
+            .add(
+                Condition::all()
+                    .add(C::Entity.eq("distribution"))
+                    .add(distributions),
+            )
+            .add(
+                Condition::all()
+                    .add(C::Entity.eq("stock_movement"))
+                    .add(movements),
+            )
     }
 }
 
 /// Whether `site` lies in `area` (its cell is a descendant of one of the area's cells, or
 /// one of its admin0-3 p-codes is one of the area's p-codes).
 pub fn site_in(area: &AccountArea, site: &site::Model) -> bool {
-    area.cells.iter().any(|c| c.range().contains(site.cell))
-        || area.pcodes.iter().any(|p| {
-            [
-                Some(&site.admin0_pcode),
-                site.admin1_pcode.as_ref(),
-                site.admin2_pcode.as_ref(),
-                site.admin3_pcode.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|code| code == p.as_str())
-        })
+    point_in(
+        area,
+        site.cell,
+        [
+            Some(&site.admin0_pcode),
+            site.admin1_pcode.as_ref(),
+            site.admin2_pcode.as_ref(),
+            site.admin3_pcode.as_ref(),
+        ],
+    )
+}
+
+/// Whether `store` lies in `area`, by the same rule as sites.
+pub fn warehouse_in(area: &AccountArea, store: &warehouse::Model) -> bool {
+    point_in(
+        area,
+        store.cell,
+        [
+            Some(&store.admin0_pcode),
+            store.admin1_pcode.as_ref(),
+            store.admin2_pcode.as_ref(),
+            store.admin3_pcode.as_ref(),
+        ],
+    )
+}
+
+fn point_in(area: &AccountArea, cell: i64, admins: [Option<&String>; 4]) -> bool {
+    area.cells.iter().any(|c| c.range().contains(cell))
+        || area
+            .pcodes
+            .iter()
+            .any(|p| admins.into_iter().flatten().any(|code| code == p.as_str()))
 }
 
 fn own_organisation(caller: &Caller, column: impl ColumnTrait) -> Condition {

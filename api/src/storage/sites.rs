@@ -331,6 +331,22 @@ pub async fn update(
         },
     )
     .await?;
+    if (
+        after.cell,
+        &after.admin0_pcode,
+        &after.admin1_pcode,
+        &after.admin2_pcode,
+        &after.admin3_pcode,
+    ) != (
+        before.cell,
+        &before.admin0_pcode,
+        &before.admin1_pcode,
+        &before.admin2_pcode,
+        &before.admin3_pcode,
+    ) {
+        // Its distributions move with it: devices whose area it entered or left get them.
+        super::distributions::site_moved(&txn, &before, &after).await?;
+    }
     audit::record(
         &txn,
         Some(actor),

@@ -28,6 +28,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::batch::{Outcome, changed_fields};
+use super::changes::{self, EntityKind, Operation, Placement};
+use super::device::{DeviceFacts, SubmitOptions};
 use super::entities::{item, stock_movement, warehouse};
 use super::page::{self, Page, PageRequest};
 use super::scope::Scope;
@@ -74,8 +77,11 @@ pub struct Movement {
     pub distribution_id: Option<Uuid>,
     /// The account that recorded it.
     pub recorded_by: Uuid,
-    /// When it was recorded (server clock).
+    /// When it was recorded: the server clock's receipt time.
     pub recorded_at: DateTime<Utc>,
+    /// The device that recorded it: capture time (device clock), device id, app, and a
+    /// review note when the device clock was far ahead.
+    pub device: DeviceFacts,
 }
 
 impl TryFrom<stock_movement::Model> for Movement {
@@ -100,6 +106,13 @@ impl TryFrom<stock_movement::Model> for Movement {
             distribution_id: m.distribution_id,
             recorded_by: m.recorded_by,
             recorded_at: m.recorded_at,
+            device: DeviceFacts {
+                captured_at: m.captured_at,
+                device_id: m.device_id,
+                client_app: m.client_app,
+                client_app_version: m.client_app_version,
+                review_note: m.review_note,
+            },
         })
     }
 }
@@ -163,6 +176,10 @@ pub struct MovementDraft {
     /// Reason, document, project, donor, counterparty.
     #[serde(flatten)]
     pub particulars: Particulars,
+    /// When the device captured it (device clock); the server's receipt time when absent.
+    /// Part of the replay hash only when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<DateTime<Utc>>,
 }
 
 /// A transfer between two warehouses, as the client sent it (validated).
@@ -184,6 +201,10 @@ pub struct TransferDraft {
     /// Reason, document, project, donor.
     #[serde(flatten)]
     pub particulars: Particulars,
+    /// When the device captured it (device clock); the server's receipt time when absent.
+    /// Part of the replay hash only when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<DateTime<Utc>>,
 }
 
 /// A correction: reverses a movement (both legs of a transfer).
@@ -196,6 +217,10 @@ pub struct CorrectionDraft {
     pub movement_id: Uuid,
     /// Why it is corrected.
     pub reason: String,
+    /// When the device captured it (device clock); the server's receipt time when absent.
+    /// Part of the replay hash only when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<DateTime<Utc>>,
 }
 
 fn hash_of(draft: &impl serde::Serialize) -> String {
@@ -219,6 +244,9 @@ pub(super) struct Entry {
     pub transfer_id: Option<Uuid>,
     pub corrects_id: Option<Uuid>,
     pub distribution_id: Option<Uuid>,
+    /// The device facts; `None` for a movement the server writes on its own (captured
+    /// when recorded, no device).
+    pub device: Option<DeviceFacts>,
     /// The input field to blame if this movement would take a balance below zero.
     pub blame: String,
 }
@@ -246,6 +274,7 @@ impl Entry {
             transfer_id: None,
             corrects_id: None,
             distribution_id: None,
+            device: None,
             blame: blame.into(),
         }
     }
@@ -319,13 +348,15 @@ async fn lowest_from(
     Ok(lowest_running_balance(opening.unwrap_or(0), later))
 }
 
-/// Appends `entries` in the caller's transaction after locking the pairs they take stock
-/// from, refuses them if any balance would go below zero from their date on, and records
-/// an audit entry per movement under `action`.
+/// Appends `entries`, received at `recorded_at` (server clock), in the caller's
+/// transaction after locking the pairs they take stock from, refuses them if any balance
+/// would go below zero from their date on, and records an audit entry and a change-log
+/// row per movement.
 pub(super) async fn append(
     txn: &impl ConnectionTrait,
     caller: &Caller,
     action: &str,
+    recorded_at: DateTime<Utc>,
     entries: Vec<Entry>,
 ) -> Result<Vec<Movement>> {
     // Per (warehouse, item) the entries take stock from: the earliest outflow's date, the
@@ -341,29 +372,42 @@ pub(super) async fn append(
         slot.1 -= e.quantity;
     }
     lock_pairs(txn, outflows.keys().copied()).await?;
-    let recorded_at = super::now();
     let models: Vec<stock_movement::ActiveModel> = entries
         .iter()
-        .map(|e| stock_movement::ActiveModel {
-            id: Set(e.id),
-            client_uuid: Set(e.client_uuid),
-            content_hash: Set(e.content_hash.clone()),
-            warehouse_id: Set(e.warehouse_id),
-            item_id: Set(e.item_id),
-            kind: Set(e.kind.to_string()),
-            quantity: Set(e.quantity),
-            occurred_at: Set(e.occurred_at),
-            reason: Set(e.particulars.reason.clone()),
-            document_ref: Set(e.particulars.document_ref.clone()),
-            project_code: Set(e.particulars.project_code.clone()),
-            donor_org_id: Set(e.particulars.donor_org_id),
-            counterparty_org_id: Set(e.particulars.counterparty_org_id),
-            counterparty_warehouse_id: Set(e.counterparty_warehouse_id),
-            transfer_id: Set(e.transfer_id),
-            corrects_id: Set(e.corrects_id),
-            distribution_id: Set(e.distribution_id),
-            recorded_by: Set(caller.account_id),
-            recorded_at: Set(recorded_at),
+        .map(|e| {
+            let device = e.device.clone().unwrap_or(DeviceFacts {
+                captured_at: recorded_at,
+                device_id: None,
+                client_app: None,
+                client_app_version: None,
+                review_note: None,
+            });
+            stock_movement::ActiveModel {
+                id: Set(e.id),
+                client_uuid: Set(e.client_uuid),
+                content_hash: Set(e.content_hash.clone()),
+                warehouse_id: Set(e.warehouse_id),
+                item_id: Set(e.item_id),
+                kind: Set(e.kind.to_string()),
+                quantity: Set(e.quantity),
+                occurred_at: Set(e.occurred_at),
+                reason: Set(e.particulars.reason.clone()),
+                document_ref: Set(e.particulars.document_ref.clone()),
+                project_code: Set(e.particulars.project_code.clone()),
+                donor_org_id: Set(e.particulars.donor_org_id),
+                counterparty_org_id: Set(e.particulars.counterparty_org_id),
+                counterparty_warehouse_id: Set(e.counterparty_warehouse_id),
+                transfer_id: Set(e.transfer_id),
+                corrects_id: Set(e.corrects_id),
+                distribution_id: Set(e.distribution_id),
+                recorded_by: Set(caller.account_id),
+                recorded_at: Set(recorded_at),
+                captured_at: Set(device.captured_at),
+                device_id: Set(device.device_id),
+                client_app: Set(device.client_app),
+                client_app_version: Set(device.client_app_version),
+                review_note: Set(device.review_note),
+            }
         })
         .collect();
     if models.is_empty() {
@@ -394,7 +438,27 @@ pub(super) async fn append(
         .map(Movement::try_from)
         .collect::<Result<Vec<_>>>()?;
     stored.sort_by_key(|m| ids.iter().position(|id| *id == m.id));
+    let stores: BTreeMap<Uuid, warehouse::Model> = warehouse::Entity::find()
+        .filter(warehouse::Column::Id.is_in(stored.iter().map(|m| m.warehouse_id)))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w))
+        .collect();
     for m in &stored {
+        // Placed at its warehouse (point and p-codes), owned by the warehouse's
+        // organisation: delta sync hands it only to who may read that stock.
+        changes::append(
+            txn,
+            changes::Entry {
+                entity: EntityKind::StockMovement,
+                entity_id: m.id.to_string(),
+                operation: Operation::Create,
+                after: stores.get(&m.warehouse_id).map(Placement::of_warehouse),
+                before: None,
+            },
+        )
+        .await?;
         audit::record(
             txn,
             Some(caller),
@@ -522,7 +586,12 @@ async fn operation(
 /// Records a receipt, dispatch, adjustment or loss. An identical replay of a stored client
 /// UUID answers the stored movement (`duplicate`); the same UUID with other content is a
 /// conflict.
-pub async fn record(db: &impl Writer, caller: &Caller, draft: MovementDraft) -> Result<Recorded> {
+pub async fn record(
+    db: &impl Writer,
+    caller: &Caller,
+    draft: MovementDraft,
+    options: &SubmitOptions,
+) -> Result<Recorded> {
     let scope = Scope::of(caller);
     scope.require(Write::Stock)?;
     if !draft.kind.recorded_alone() {
@@ -532,13 +601,17 @@ pub async fn record(db: &impl Writer, caller: &Caller, draft: MovementDraft) -> 
         )
         .into());
     }
-    with_replay_retry(db, draft.client_uuid, || record_once(db, scope, &draft)).await
+    with_replay_retry(db, draft.client_uuid, || {
+        record_once(db, scope, &draft, options)
+    })
+    .await
 }
 
 async fn record_once(
     db: &impl Writer,
     scope: Scope<'_>,
     draft: &MovementDraft,
+    options: &SubmitOptions,
 ) -> Result<Recorded> {
     let hash = hash_of(draft);
     let txn = db::begin_write(db).await?;
@@ -547,10 +620,12 @@ async fn record_once(
     }
     let store = warehouses::writable(&txn, scope, "warehouseId", draft.warehouse_id).await?;
     let item = catalogue::item_for(&txn, "itemCode", draft.item_code.as_str()).await?;
+    let now = super::now();
     let entry = Entry {
         client_uuid: Some(draft.client_uuid),
         content_hash: Some(hash),
         particulars: draft.particulars.clone(),
+        device: Some(options.facts(draft.captured_at, None, now)),
         ..Entry::new(
             store.id,
             item.id,
@@ -560,7 +635,14 @@ async fn record_once(
             "quantity",
         )
     };
-    let movements = append(&txn, scope.caller(), "stockMovement.record", vec![entry]).await?;
+    let movements = append(
+        &txn,
+        scope.caller(),
+        "stockMovement.record",
+        now,
+        vec![entry],
+    )
+    .await?;
     txn.commit().await?;
     Ok(Recorded {
         movements,
@@ -568,22 +650,162 @@ async fn record_once(
     })
 }
 
+/// One item of a batch of movements: accepted, an identical replay (duplicate), a
+/// conflict naming the fields that differ from the stored movement, rejected (an oversell
+/// names the item, the balance and the shortfall), or to be retried.
+pub async fn record_item(
+    db: &impl Writer,
+    caller: &Caller,
+    draft: MovementDraft,
+    options: &SubmitOptions,
+) -> Outcome<Movement> {
+    let client_uuid = draft.client_uuid;
+    let sent = serde_json::to_value(&draft).unwrap_or_default();
+    match record(db, caller, draft, options).await {
+        Ok(r) => match r.movements.into_iter().next() {
+            Some(m) if r.duplicate => Outcome::Duplicate(m),
+            Some(m) => Outcome::Accepted(m),
+            None => Outcome::from_error(StorageError::Db(sea_orm::DbErr::Custom(
+                "a stock operation stored no movement".to_owned(),
+            ))),
+        },
+        Err(StorageError::Conflict { message, current }) => {
+            // The stored movement only when the caller may see it; another organisation's
+            // stays unnamed.
+            let stored = match current {
+                Some(_) => by_client_uuid(db, Scope::of(caller), client_uuid).await,
+                None => Ok(None),
+            };
+            let stored = match stored {
+                Ok(stored) => stored,
+                Err(e) => return Outcome::from_error(e),
+            };
+            let fields = match &stored {
+                Some(m) => match replay_form(db, m).await {
+                    Ok(form) => {
+                        let mut sent = sent;
+                        if sent["capturedAt"].is_null() {
+                            sent["capturedAt"] = form["capturedAt"].clone();
+                        }
+                        changed_fields(&form, &sent)
+                    }
+                    Err(e) => return Outcome::from_error(e),
+                },
+                None => Vec::new(),
+            };
+            Outcome::Conflict {
+                message,
+                fields,
+                current: stored,
+            }
+        }
+        Err(e) => Outcome::from_error(e),
+    }
+}
+
+/// A stored movement in the shape of the draft that records it, to compare with a draft
+/// sent again.
+async fn replay_form(conn: &impl ConnectionTrait, m: &Movement) -> Result<serde_json::Value> {
+    let item = catalogue::get_item(conn, m.item_id).await?;
+    Ok(json!({
+        "clientUuid": m.client_uuid, "warehouseId": m.warehouse_id, "itemCode": item.code,
+        "kind": m.kind, "quantity": m.quantity, "occurredAt": m.occurred_at,
+        "reason": m.reason, "documentRef": m.document_ref, "projectCode": m.project_code,
+        "donorOrgId": m.donor_org_id, "counterpartyOrgId": m.counterparty_org_id,
+        "capturedAt": m.device.captured_at,
+    }))
+}
+
+/// The first movement of the operation recorded with `client_uuid`, if the caller may see
+/// it.
+pub async fn by_client_uuid(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    client_uuid: Uuid,
+) -> Result<Option<Movement>> {
+    stock_movement::Entity::find()
+        .filter(stock_movement::Column::ClientUuid.eq(client_uuid))
+        .filter(scope.stock())
+        .one(conn)
+        .await?
+        .map(Movement::try_from)
+        .transpose()
+}
+
+/// What the server holds for each client UUID, in the order asked: the movements of the
+/// stock operation recorded with it when the caller may see them (its scope, or it
+/// recorded them itself), else `None`, which is all a caller learns about another
+/// organisation's stock.
+pub async fn statuses(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    client_uuids: &[Uuid],
+) -> Result<Vec<(Uuid, Option<Vec<Movement>>)>> {
+    let rows = stock_movement::Entity::find()
+        .filter(stock_movement::Column::ClientUuid.is_in(client_uuids.iter().copied()))
+        .filter(
+            Condition::any()
+                .add(scope.stock())
+                .add(stock_movement::Column::RecordedBy.eq(scope.caller().account_id)),
+        )
+        .all(conn)
+        .await?;
+    let mut held = std::collections::HashMap::new();
+    for row in rows {
+        if let Some(client_uuid) = row.client_uuid {
+            held.insert(client_uuid, operation(conn, &row).await?);
+        }
+    }
+    Ok(client_uuids
+        .iter()
+        .map(|u| (*u, held.get(u).cloned()))
+        .collect())
+}
+
+/// Movements by id that the caller may see (for the change log).
+pub(super) async fn by_ids(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    ids: &[Uuid],
+) -> Result<Vec<Movement>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    stock_movement::Entity::find()
+        .filter(stock_movement::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope.stock())
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Movement::try_from)
+        .collect()
+}
+
 /// Moves stock from one warehouse to another: a `TRANSFER_OUT` and a `TRANSFER_IN` written
 /// in one transaction, sharing a transfer id. Both warehouses must be ones the caller may
 /// move stock in.
-pub async fn transfer(db: &impl Writer, caller: &Caller, draft: TransferDraft) -> Result<Recorded> {
+pub async fn transfer(
+    db: &impl Writer,
+    caller: &Caller,
+    draft: TransferDraft,
+    options: &SubmitOptions,
+) -> Result<Recorded> {
     let scope = Scope::of(caller);
     scope.require(Write::Stock)?;
     if draft.from_warehouse_id == draft.to_warehouse_id {
         return Err(Invalid::one("toWarehouseId", "a transfer goes to another warehouse").into());
     }
-    with_replay_retry(db, draft.client_uuid, || transfer_once(db, scope, &draft)).await
+    with_replay_retry(db, draft.client_uuid, || {
+        transfer_once(db, scope, &draft, options)
+    })
+    .await
 }
 
 async fn transfer_once(
     db: &impl Writer,
     scope: Scope<'_>,
     draft: &TransferDraft,
+    options: &SubmitOptions,
 ) -> Result<Recorded> {
     let hash = hash_of(draft);
     let txn = db::begin_write(db).await?;
@@ -594,11 +816,14 @@ async fn transfer_once(
         warehouses::writable(&txn, scope, "fromWarehouseId", draft.from_warehouse_id).await?;
     let to = warehouses::writable(&txn, scope, "toWarehouseId", draft.to_warehouse_id).await?;
     let item = catalogue::item_for(&txn, "itemCode", draft.item_code.as_str()).await?;
+    let now = super::now();
+    let device = options.facts(draft.captured_at, None, now);
     let out = Entry {
         client_uuid: Some(draft.client_uuid),
         content_hash: Some(hash),
         particulars: draft.particulars.clone(),
         counterparty_warehouse_id: Some(to.id),
+        device: Some(device.clone()),
         ..Entry::new(
             from.id,
             item.id,
@@ -611,6 +836,7 @@ async fn transfer_once(
     let incoming = Entry {
         particulars: draft.particulars.clone(),
         counterparty_warehouse_id: Some(from.id),
+        device: Some(device),
         transfer_id: Some(out.id),
         ..Entry::new(
             to.id,
@@ -629,6 +855,7 @@ async fn transfer_once(
         &txn,
         scope.caller(),
         "stockMovement.transfer",
+        now,
         vec![out, incoming],
     )
     .await?;
@@ -647,16 +874,21 @@ pub async fn correct(
     db: &impl Writer,
     caller: &Caller,
     draft: CorrectionDraft,
+    options: &SubmitOptions,
 ) -> Result<Recorded> {
     let scope = Scope::of(caller);
     scope.require(Write::Stock)?;
-    with_replay_retry(db, draft.client_uuid, || correct_once(db, scope, &draft)).await
+    with_replay_retry(db, draft.client_uuid, || {
+        correct_once(db, scope, &draft, options)
+    })
+    .await
 }
 
 async fn correct_once(
     db: &impl Writer,
     scope: Scope<'_>,
     draft: &CorrectionDraft,
+    options: &SubmitOptions,
 ) -> Result<Recorded> {
     let hash = hash_of(draft);
     let txn = db::begin_write(db).await?;
@@ -712,6 +944,8 @@ async fn correct_once(
     }
     let mut entries = Vec::new();
     let group = Uuid::now_v7();
+    let now = super::now();
+    let device = options.facts(draft.captured_at, None, now);
     for (i, leg) in legs.iter().enumerate() {
         let kind: MovementKind = decode(&leg.kind)?;
         let mut entry = Entry::new(
@@ -736,10 +970,11 @@ async fn correct_once(
         };
         entry.counterparty_warehouse_id = leg.counterparty_warehouse_id;
         entry.corrects_id = Some(leg.id);
+        entry.device = Some(device.clone());
         entry.transfer_id = (legs.len() > 1).then_some(group);
         entries.push(entry);
     }
-    let movements = append(&txn, scope.caller(), "stockMovement.correct", entries).await?;
+    let movements = append(&txn, scope.caller(), "stockMovement.correct", now, entries).await?;
     txn.commit().await?;
     Ok(Recorded {
         movements,

@@ -7,6 +7,7 @@ mod assessments;
 mod audit;
 mod auth;
 mod batch;
+mod batch_stock;
 mod crash;
 mod demo;
 mod distributions;

@@ -22,13 +22,25 @@ async fn pull(
     first: i64,
     area: Value,
 ) -> (Vec<Value>, String) {
+    pull_with(app, CHANGES, token, since, first, area).await
+}
+
+/// [`pull`], selecting with `query`.
+async fn pull_with(
+    app: &TestApp,
+    query: &str,
+    token: &str,
+    since: &str,
+    first: i64,
+    area: Value,
+) -> (Vec<Value>, String) {
     let mut cursor = since.to_owned();
     let mut all = Vec::new();
     loop {
         let answer = app
             .gql(
                 Some(token),
-                CHANGES,
+                query,
                 json!({ "since": cursor, "first": first, "area": area }),
             )
             .await;
@@ -86,6 +98,26 @@ async fn log_positions(app: &TestApp) -> BTreeSet<String> {
         .collect()
 }
 
+/// `changes` without the catalogue (items and kits: the seeded ones come first).
+fn without_catalogue(changes: Vec<Value>) -> Vec<Value> {
+    changes
+        .into_iter()
+        .filter(|c| c["entity"] != "ITEM" && c["entity"] != "KIT")
+        .collect()
+}
+
+/// How many change-log rows are about the catalogue.
+async fn catalogue_rows(app: &TestApp) -> usize {
+    app.db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT seq FROM change_log WHERE entity IN ('item', 'kit')",
+        ))
+        .await
+        .expect("log")
+        .len()
+}
+
 fn site_in(code: &str, lat: f64, admin2: &str) -> Value {
     let mut input = fixtures::site_input(code, lat, 13.15);
     input["admin2Pcode"] = json!(admin2);
@@ -106,6 +138,7 @@ async fn sync_from_zero_delivers_every_change_once_and_closures_as_tombstones() 
     .data();
     settle(&app).await;
     let (first_pass, cursor) = pull(&app, &app.admin_token, "0", 2, Value::Null).await;
+    let first_pass = without_catalogue(first_pass);
     assert_eq!(first_pass.len(), 4, "round, two sites, one assessment");
     app.admin(
         "mutation($id: UUID!) { closeSite(id: $id, version: 1, status: MERGED, closedOn: \"2024-05-01\") { version } }",
@@ -145,7 +178,7 @@ async fn sync_from_zero_delivers_every_change_once_and_closures_as_tombstones() 
         cursors.iter().cloned().collect::<BTreeSet<_>>(),
         log_positions(&app).await
     );
-    assert_eq!(cursors.len(), 5);
+    assert_eq!(cursors.len(), 5 + catalogue_rows(&app).await);
     let creation = everything
         .iter()
         .find(|c| c["entityId"] == json!(closing) && c["operation"] == "CREATE")
@@ -189,6 +222,7 @@ async fn an_enumerator_only_ever_receives_sites_in_its_area_and_a_tombstone_when
     // Asking for the other area changes nothing: an enumerator's area is its account's.
     let (changes, cursor) =
         pull(&app, &enumerator, "0", 1, json!({ "pcodes": ["NG002002"] })).await;
+    let changes = without_catalogue(changes);
     let ids: Vec<&Value> = changes.iter().map(|c| &c["entityId"]).collect();
     assert!(!ids.contains(&&json!(outside)), "{changes:#?}");
     assert_eq!(
@@ -360,7 +394,11 @@ async fn paging_while_others_write_delivers_every_change_exactly_once() {
     let naive_seen = naive.await.expect("naive reader");
     let all = log_positions(&app).await;
     let writers = usize::from(writers);
-    let expected = 1 + writers + writers * per_writer + 2 * writers * (per_writer / 5);
+    let expected = catalogue_rows(&app).await
+        + 1
+        + writers
+        + writers * per_writer
+        + 2 * writers * (per_writer / 5);
     assert_eq!(all.len(), expected);
     // Every writer has finished. On PostgreSQL a transaction still open anywhere on the
     // server (another database's, too) holds the delivery bound back for a moment; what
@@ -449,4 +487,270 @@ async fn a_change_committed_after_a_later_numbered_one_is_still_delivered() {
         ],
         "each change once, the slow one included"
     );
+}
+
+const LEDGER_CHANGES: &str = "query($since: String, $first: Int, $area: SyncAreaInput) { changes(since: $since, first: $first, area: $area) { nextCursor hasMore changes { cursor entity entityId operation tombstone site { id } distribution { id status site { code } } stockMovement { id kind quantity warehouse { code } } item { code } kit { code } } } }";
+
+/// What a device holds after applying `changes` in order: live records by (entity, id).
+fn held(changes: &[Value]) -> BTreeSet<(String, String)> {
+    let mut state: BTreeSet<(String, String)> = BTreeSet::new();
+    for c in changes {
+        let key = (
+            c["entity"].as_str().unwrap().to_owned(),
+            c["entityId"].as_str().unwrap().to_owned(),
+        );
+        if c["tombstone"].is_null() {
+            state.insert(key);
+        } else {
+            state.remove(&key);
+        }
+    }
+    state
+}
+
+fn of(state: &BTreeSet<(String, String)>, entity: &str) -> BTreeSet<String> {
+    state
+        .iter()
+        .filter(|(e, _)| e == entity)
+        .map(|(_, id)| id.clone())
+        .collect()
+}
+
+/// The ids a list query answers as `token`.
+async fn listed(app: &TestApp, token: &str, list: &str) -> BTreeSet<String> {
+    let answer = app
+        .gql(
+            Some(token),
+            &format!("{{ {list}(first: 100) {{ edges {{ node {{ id }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    answer.data()[list]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn distributions_movements_and_the_catalogue_reach_exactly_the_devices_that_may_see_them() {
+    let app = spawn_app().await;
+    let inside = fixtures::site(&app, site_in("CCCM-NG002001-0001", 11.84, "NG002001")).await;
+    let outside = fixtures::site(&app, site_in("CCCM-NG002002-0001", 11.90, "NG002002")).await;
+    let nrc = app.organisation("NRC").await;
+    let orgb = app.organisation("ORGB").await;
+    let nrc_store = fixtures::warehouse(&app, None, "WH-NRC", Some("NRC")).await;
+    let orgb_store = fixtures::warehouse(&app, None, "WH-ORGB", Some("ORGB")).await;
+    let area = AccountArea {
+        cells: Vec::new(),
+        pcodes: vec![PCode::parse("", "NG002001").unwrap()],
+    };
+    let enumerator = app.token_for(Role::Enumerator, Some(orgb), area).await;
+    let partner_nrc = app
+        .token_for(Role::Partner, Some(nrc), AccountArea::default())
+        .await;
+    let partner_b = app
+        .token_for(Role::Partner, Some(orgb), AccountArea::default())
+        .await;
+    for store in [&nrc_store, &orgb_store] {
+        fixtures::record(
+            &app,
+            store,
+            "BLANKET",
+            "RECEIPT",
+            10,
+            "2024-03-01T08:00:00Z",
+        )
+        .await;
+    }
+    let record = "mutation($i: DistributionInput!) { recordDistribution(input: $i) { distribution { id version } } }";
+    let given = |site: &str, org: &str, store: Option<&str>| {
+        json!({
+            "clientUuid": uuid::Uuid::new_v4(), "siteId": site, "implementingOrganisationCode": org,
+            "startsOn": "2024-03-12", "modality": if store.is_some() { "IN_KIND" } else { "CASH" },
+            "status": "COMPLETED", "households": 2, "individuals": 9,
+            "lines": if store.is_some() { json!([{ "itemCode": "BLANKET", "quantityDistributed": 2 }]) } else { json!([]) },
+            "sourceWarehouseId": store
+        })
+    };
+    let here = app
+        .admin(
+            record,
+            json!({ "i": given(&inside, "NRC", Some(&nrc_store)) }),
+        )
+        .await
+        .data()["recordDistribution"]["distribution"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let there = app
+        .admin(record, json!({ "i": given(&outside, "ORGB", None) }))
+        .await
+        .data()["recordDistribution"]["distribution"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let soap = app
+        .admin("mutation { createItem(input: { code: \"SOAP\", nameEn: \"Soap\", nameFr: \"Savon\", unit: PIECE, category: WASH }) { id } }", json!({}))
+        .await
+        .data()["createItem"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    settle(&app).await;
+
+    // The enumerator: the distribution in its area (any organisation's), never the one
+    // outside, no stock at all; the catalogue.
+    let (seen, enum_cursor) =
+        pull_with(&app, LEDGER_CHANGES, &enumerator, "0", 3, Value::Null).await;
+    let state = held(&seen);
+    assert_eq!(
+        of(&state, "DISTRIBUTION"),
+        [here.clone()].into_iter().collect()
+    );
+    assert!(
+        seen.iter()
+            .all(|c| c["entity"] != "STOCK_MOVEMENT" && c["entityId"] != json!(there)),
+        "{seen:#?}"
+    );
+    assert!(of(&state, "ITEM").contains(&soap));
+    // The whole catalogue, the seeded items and kits included.
+    assert_eq!(of(&state, "ITEM"), listed(&app, &enumerator, "items").await);
+    assert_eq!(of(&state, "KIT"), listed(&app, &enumerator, "kits").await);
+    assert!(!of(&state, "KIT").is_empty());
+    assert_eq!(
+        of(&state, "DISTRIBUTION"),
+        listed(&app, &enumerator, "distributions").await
+    );
+
+    // Partners: their own organisation's distributions and stock movements, nothing else.
+    let (nrc_seen, nrc_cursor) =
+        pull_with(&app, LEDGER_CHANGES, &partner_nrc, "0", 50, Value::Null).await;
+    let nrc_state = held(&nrc_seen);
+    assert_eq!(
+        of(&nrc_state, "DISTRIBUTION"),
+        [here.clone()].into_iter().collect()
+    );
+    assert_eq!(
+        of(&nrc_state, "DISTRIBUTION"),
+        listed(&app, &partner_nrc, "distributions").await
+    );
+    assert_eq!(
+        of(&nrc_state, "STOCK_MOVEMENT").len(),
+        2,
+        "its receipt and the dispatch"
+    );
+    assert_eq!(
+        of(&nrc_state, "STOCK_MOVEMENT"),
+        listed(&app, &partner_nrc, "stockMovements").await
+    );
+    assert!(nrc_seen.iter().all(
+        |c| c["stockMovement"].is_null() || c["stockMovement"]["warehouse"]["code"] == "WH-NRC"
+    ));
+    let (b_seen, _) = pull_with(&app, LEDGER_CHANGES, &partner_b, "0", 50, Value::Null).await;
+    let b_state = held(&b_seen);
+    assert_eq!(
+        of(&b_state, "DISTRIBUTION"),
+        [there.clone()].into_iter().collect()
+    );
+    assert_eq!(
+        of(&b_state, "STOCK_MOVEMENT"),
+        listed(&app, &partner_b, "stockMovements").await
+    );
+    assert_eq!(of(&b_state, "STOCK_MOVEMENT").len(), 1);
+    assert!(
+        b_seen.iter().all(|c| c["entityId"] != json!(here)),
+        "never a word about NRC's"
+    );
+
+    // Cancelling it returns the stock: the enumerator gets the new status, the partner the
+    // reversal too.
+    app.admin(
+        "mutation($id: UUID!) { setDistributionStatus(id: $id, version: 1, status: CANCELLED) { version } }",
+        json!({ "id": here }),
+    )
+    .await
+    .data();
+    settle(&app).await;
+    let (after, enum_cursor) = pull_with(
+        &app,
+        LEDGER_CHANGES,
+        &enumerator,
+        &enum_cursor,
+        10,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(after.len(), 1, "{after:#?}");
+    assert_eq!(
+        (
+            &after[0]["entity"],
+            &after[0]["operation"],
+            &after[0]["distribution"]["status"]
+        ),
+        (
+            &json!("DISTRIBUTION"),
+            &json!("STATUS"),
+            &json!("CANCELLED")
+        )
+    );
+    let (nrc_after, _) = pull_with(
+        &app,
+        LEDGER_CHANGES,
+        &partner_nrc,
+        &nrc_cursor,
+        10,
+        Value::Null,
+    )
+    .await;
+    let kinds: Vec<&Value> = nrc_after.iter().map(|c| &c["entity"]).collect();
+    assert_eq!(
+        kinds,
+        [&json!("DISTRIBUTION"), &json!("STOCK_MOVEMENT")],
+        "{nrc_after:#?}"
+    );
+    assert_eq!(nrc_after[1]["stockMovement"]["quantity"], 2);
+
+    // The site moves out of the enumerator's area: the site and its distribution leave.
+    let mut moved = site_in("CCCM-NG002001-0001", 11.84, "NG002002");
+    moved["admin2Pcode"] = json!("NG002002");
+    app.admin(
+        "mutation($id: UUID!, $i: SiteInput!) { updateSite(id: $id, version: 1, input: $i) { version } }",
+        json!({ "id": inside, "i": moved }),
+    )
+    .await
+    .data();
+    settle(&app).await;
+    let (left, _) = pull_with(
+        &app,
+        LEDGER_CHANGES,
+        &enumerator,
+        &enum_cursor,
+        10,
+        Value::Null,
+    )
+    .await;
+    let gone: BTreeSet<(String, String)> = left
+        .iter()
+        .map(|c| {
+            assert_eq!(c["tombstone"], "LEFT_AREA", "{c:#}");
+            (
+                c["entity"].as_str().unwrap().to_owned(),
+                c["entityId"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        gone,
+        [
+            ("SITE".to_owned(), inside.clone()),
+            ("DISTRIBUTION".to_owned(), here.clone())
+        ]
+        .into_iter()
+        .collect()
+    );
+    let (from_zero, _) = pull_with(&app, LEDGER_CHANGES, &enumerator, "0", 50, Value::Null).await;
+    assert!(of(&held(&from_zero), "DISTRIBUTION").is_empty());
+    assert!(listed(&app, &enumerator, "distributions").await.is_empty());
 }

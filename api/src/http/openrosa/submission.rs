@@ -213,9 +213,12 @@ async fn handle(
                     version,
                     content,
                 },
+                // The form carries no device capture time for a distribution report: the
+                // server's receipt time stands in, as for GraphQL drafts without one.
                 None => Write::NewDistribution(DistributionDraft {
                     client_uuid,
                     content,
+                    captured_at: None,
                 }),
             };
             (write, origins)

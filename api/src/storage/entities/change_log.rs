@@ -22,6 +22,8 @@ pub struct Model {
     pub prev_admin1_pcode: Option<String>,
     pub prev_admin2_pcode: Option<String>,
     pub prev_admin3_pcode: Option<String>,
+    pub org_id: Option<Uuid>,
+    pub prev_org_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

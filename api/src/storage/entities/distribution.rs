@@ -27,6 +27,11 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub captured_at: DateTimeUtc,
+    pub device_id: Option<String>,
+    pub client_app: Option<String>,
+    pub client_app_version: Option<String>,
+    pub review_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

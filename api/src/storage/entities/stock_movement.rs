@@ -25,6 +25,11 @@ pub struct Model {
     pub distribution_id: Option<Uuid>,
     pub recorded_by: Uuid,
     pub recorded_at: DateTimeUtc,
+    pub captured_at: DateTimeUtc,
+    pub device_id: Option<String>,
+    pub client_app: Option<String>,
+    pub client_app_version: Option<String>,
+    pub review_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
