@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::admin_areas;
 use super::entities::site;
-use super::scope::Scope;
+use super::scope::{SITE_ADMIN_COLUMNS, Scope, pcode_at_any_level, site_ids_with_pcode};
 use super::{Result, StorageError};
 
 /// An area ready to query.
@@ -150,11 +150,7 @@ pub async fn sites_in(
     let mut sites = match area {
         None => fetch(conn, base, None).await?,
         Some(ResolvedArea::Pcode(pcode)) => {
-            let by_pcode = Condition::any()
-                .add(site::Column::Admin0Pcode.eq(pcode.clone()))
-                .add(site::Column::Admin1Pcode.eq(pcode.clone()))
-                .add(site::Column::Admin2Pcode.eq(pcode.clone()))
-                .add(site::Column::Admin3Pcode.eq(pcode.clone()));
+            let by_pcode = pcode_at_any_level(&SITE_ADMIN_COLUMNS, pcode);
             fetch(conn, base.add(by_pcode), None).await?
         }
         Some(ResolvedArea::Geo(covered)) => {
@@ -182,17 +178,7 @@ pub async fn site_id_condition(
 ) -> Result<Condition> {
     match area {
         ResolvedArea::Pcode(pcode) => {
-            let mut ids = Query::select();
-            ids.column((site::Entity, site::Column::Id))
-                .from(site::Entity)
-                .cond_where(
-                    Condition::any()
-                        .add(site::Column::Admin0Pcode.eq(pcode.clone()))
-                        .add(site::Column::Admin1Pcode.eq(pcode.clone()))
-                        .add(site::Column::Admin2Pcode.eq(pcode.clone()))
-                        .add(site::Column::Admin3Pcode.eq(pcode.clone())),
-                );
-            Ok(Condition::all().add(column.in_subquery(ids)))
+            Ok(Condition::all().add(column.in_subquery(site_ids_with_pcode(pcode))))
         }
         ResolvedArea::Geo(covered) => {
             let mut any = Condition::any();

@@ -11,7 +11,6 @@ use camptrack_domain::sadd::SaddRow;
 use camptrack_domain::stock::{Goods, Line, MAX_LINE_QUANTITY, Reached, StockCode, expand};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::{Set, Unchanged};
-use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionSession,
@@ -1114,18 +1113,9 @@ impl DistributionFilter {
             cond = cond.add(distribution::Column::SourceWarehouseId.eq(w));
         }
         if let Some(p) = &self.admin_pcode {
-            let sites = Query::select()
-                .column(site::Column::Id)
-                .from(site::Entity)
-                .cond_where(
-                    Condition::any()
-                        .add(site::Column::Admin0Pcode.eq(p.clone()))
-                        .add(site::Column::Admin1Pcode.eq(p.clone()))
-                        .add(site::Column::Admin2Pcode.eq(p.clone()))
-                        .add(site::Column::Admin3Pcode.eq(p.clone())),
-                )
-                .to_owned();
-            cond = cond.add(distribution::Column::SiteId.in_subquery(sites));
+            cond = cond.add(
+                distribution::Column::SiteId.in_subquery(super::scope::site_ids_with_pcode(p)),
+            );
         }
         cond
     }

@@ -260,16 +260,7 @@ fn nothing() -> Condition {
 
 /// Sites within an account's area, as SQL.
 fn area_condition(area: &AccountArea) -> Condition {
-    area_over(
-        area,
-        site::Column::Cell,
-        [
-            site::Column::Admin0Pcode,
-            site::Column::Admin1Pcode,
-            site::Column::Admin2Pcode,
-            site::Column::Admin3Pcode,
-        ],
-    )
+    area_over(area, site::Column::Cell, SITE_ADMIN_COLUMNS)
 }
 
 /// Rows whose `cell` lies in one of the area's cell ranges or whose admin0-3 p-code
@@ -281,11 +272,34 @@ fn area_over<C: ColumnTrait>(area: &AccountArea, cell: C, admins: [C; 4]) -> Con
         any = any.add(cell.between(range.lo, range.hi));
     }
     for pcode in &area.pcodes {
-        for column in &admins {
-            any = any.add(column.eq(pcode.as_str().to_owned()));
-        }
+        any = any.add(pcode_at_any_level(&admins, pcode.as_str()));
     }
     any
+}
+
+/// Rows whose admin0-3 p-code columns hold `pcode`: a p-code names an admin area at any
+/// level, so a filter by p-code matches whichever level carries it.
+pub(super) fn pcode_at_any_level<C: ColumnTrait>(admins: &[C; 4], pcode: &str) -> Condition {
+    admins.iter().fold(Condition::any(), |any, column| {
+        any.add(column.eq(pcode.to_owned()))
+    })
+}
+
+/// The admin0-3 p-code columns of `sites`.
+pub(super) const SITE_ADMIN_COLUMNS: [site::Column; 4] = [
+    site::Column::Admin0Pcode,
+    site::Column::Admin1Pcode,
+    site::Column::Admin2Pcode,
+    site::Column::Admin3Pcode,
+];
+
+/// The ids of sites carrying `pcode` at any admin level, for filtering records by their site.
+pub(super) fn site_ids_with_pcode(pcode: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column((site::Entity, site::Column::Id))
+        .from(site::Entity)
+        .cond_where(pcode_at_any_level(&SITE_ADMIN_COLUMNS, pcode))
+        .to_owned()
 }
 
 impl Scope<'_> {

@@ -395,13 +395,10 @@ impl SiteFilter {
             );
         }
         if let Some(p) = &self.admin_pcode {
-            cond = cond.add(
-                Condition::any()
-                    .add(site::Column::Admin0Pcode.eq(p.clone()))
-                    .add(site::Column::Admin1Pcode.eq(p.clone()))
-                    .add(site::Column::Admin2Pcode.eq(p.clone()))
-                    .add(site::Column::Admin3Pcode.eq(p.clone())),
-            );
+            cond = cond.add(super::scope::pcode_at_any_level(
+                &super::scope::SITE_ADMIN_COLUMNS,
+                p,
+            ));
         }
         if let Some(org) = self.management_org_id {
             cond = cond.add(site::Column::ManagementOrgId.eq(org));

@@ -329,13 +329,15 @@ impl WarehouseFilter {
             cond = cond.add(warehouse::Column::IsHub.eq(hub));
         }
         if let Some(p) = &self.admin_pcode {
-            cond = cond.add(
-                Condition::any()
-                    .add(warehouse::Column::Admin0Pcode.eq(p.clone()))
-                    .add(warehouse::Column::Admin1Pcode.eq(p.clone()))
-                    .add(warehouse::Column::Admin2Pcode.eq(p.clone()))
-                    .add(warehouse::Column::Admin3Pcode.eq(p.clone())),
-            );
+            cond = cond.add(super::scope::pcode_at_any_level(
+                &[
+                    warehouse::Column::Admin0Pcode,
+                    warehouse::Column::Admin1Pcode,
+                    warehouse::Column::Admin2Pcode,
+                    warehouse::Column::Admin3Pcode,
+                ],
+                p,
+            ));
         }
         cond
     }
