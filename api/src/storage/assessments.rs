@@ -883,13 +883,9 @@ pub async fn list(
     let query = site_assessment::Entity::find()
         .filter(scope.assessments())
         .filter(filter.condition());
-    let page = page::fetch(conn, query, site_assessment::Column::Id, page).await?;
-    let items = hydrate(conn, page.items).await?;
-    Ok(Page {
-        items,
-        has_next: page.has_next,
-        total: page.total,
-    })
+    let mut page = page::fetch(conn, query, site_assessment::Column::Id, page).await?;
+    let items = hydrate(conn, std::mem::take(&mut page.items)).await?;
+    Ok(page.with_items(items))
 }
 
 /// The assessment with `id`, if the caller may see it; otherwise not found, never its data.

@@ -556,11 +556,7 @@ pub(super) async fn kit_for(conn: &impl ConnectionTrait, path: &str, code: &str)
 
 /// Kits, in creation order.
 pub async fn list_kits(conn: &impl ConnectionTrait, page: &PageRequest) -> Result<Page<Kit>> {
-    let page = page::fetch(conn, kit::Entity::find(), kit::Column::Id, page).await?;
-    let items = hydrate_kits(conn, page.items).await?;
-    Ok(Page {
-        items,
-        has_next: page.has_next,
-        total: page.total,
-    })
+    let mut page = page::fetch(conn, kit::Entity::find(), kit::Column::Id, page).await?;
+    let items = hydrate_kits(conn, std::mem::take(&mut page.items)).await?;
+    Ok(page.with_items(items))
 }

@@ -1131,13 +1131,9 @@ pub async fn list(
     let query = distribution::Entity::find()
         .filter(scope.distributions())
         .filter(filter.condition());
-    let page = page::fetch(conn, query, distribution::Column::Id, page).await?;
-    let items = hydrate(conn, page.items).await?;
-    Ok(Page {
-        items,
-        has_next: page.has_next,
-        total: page.total,
-    })
+    let mut page = page::fetch(conn, query, distribution::Column::Id, page).await?;
+    let items = hydrate(conn, std::mem::take(&mut page.items)).await?;
+    Ok(page.with_items(items))
 }
 
 /// The distribution with `id`, if the caller may see it; otherwise not found.

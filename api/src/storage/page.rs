@@ -40,6 +40,15 @@ impl<T> Page<T> {
         }
     }
 
+    /// The same page with other items (converted in bulk, e.g. loaded with their children).
+    pub fn with_items<U>(&self, items: Vec<U>) -> Page<U> {
+        Page {
+            items,
+            has_next: self.has_next,
+            total: self.total,
+        }
+    }
+
     /// The same page with each item converted fallibly.
     pub fn try_map<U, E>(
         self,
