@@ -158,6 +158,7 @@ pub async fn create(
     actor: Option<&Caller>,
     draft: AccountDraft,
 ) -> Result<Account> {
+    super::scope::require_actor(actor, camptrack_domain::access::Write::Accounts)?;
     if draft.role.needs_organisation() && draft.organisation_id.is_none() {
         return Err(camptrack_domain::Invalid::one(
             "organisationCode",
@@ -203,6 +204,7 @@ pub async fn create(
 
 /// Disables an account, so none of its tokens works any more.
 pub async fn disable(db: &impl Writer, actor: &Caller, id: Uuid) -> Result<Account> {
+    super::scope::require_actor(Some(actor), camptrack_domain::access::Write::Accounts)?;
     let txn = db::begin_write(db).await?;
     let before = get(&txn, id).await?;
     let model = account::Entity::update(account::ActiveModel {
@@ -264,6 +266,7 @@ pub async fn create_token(
     name: String,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<(ApiToken, TokenSecret)> {
+    super::scope::require_actor(actor, camptrack_domain::access::Write::Accounts)?;
     let txn = db::begin_write(db).await?;
     let account = get(&txn, account_id).await?;
     if account.disabled_at.is_some() {
@@ -297,6 +300,7 @@ pub async fn create_token(
 
 /// Revokes a token; revoking twice keeps the first time.
 pub async fn revoke_token(db: &impl Writer, actor: &Caller, id: Uuid) -> Result<ApiToken> {
+    super::scope::require_actor(Some(actor), camptrack_domain::access::Write::Accounts)?;
     let txn = db::begin_write(db).await?;
     let before = api_token::Entity::find_by_id(id)
         .one(&txn)

@@ -120,6 +120,7 @@ pub async fn create(
     actor: Option<&Caller>,
     draft: AdminAreaDraft,
 ) -> Result<AdminArea> {
+    super::scope::require_actor(actor, camptrack_domain::access::Write::AdminAreas)?;
     let txn = db::begin_write(db).await?;
     check_parent(&txn, &draft).await?;
     let now = super::now();
@@ -172,6 +173,7 @@ pub async fn update(
     version: i32,
     draft: AdminAreaDraft,
 ) -> Result<AdminArea> {
+    super::scope::require_actor(Some(actor), camptrack_domain::access::Write::AdminAreas)?;
     let txn = db::begin_write(db).await?;
     let before = get(&txn, &draft.pcode).await?;
     super::check_version("admin area", &before.pcode, before.version, version, || {

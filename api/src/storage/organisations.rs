@@ -74,6 +74,7 @@ pub async fn create(
     actor: &Caller,
     draft: OrganisationDraft,
 ) -> Result<Organisation> {
+    super::scope::require_actor(Some(actor), camptrack_domain::access::Write::Organisations)?;
     let txn = db::begin_write(db).await?;
     let now = super::now();
     let model = organisation::Entity::insert(organisation::ActiveModel {
@@ -114,6 +115,7 @@ pub async fn update(
     version: i32,
     draft: OrganisationDraft,
 ) -> Result<Organisation> {
+    super::scope::require_actor(Some(actor), camptrack_domain::access::Write::Organisations)?;
     let txn = db::begin_write(db).await?;
     let before = get(&txn, id).await?;
     super::check_version(

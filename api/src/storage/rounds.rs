@@ -61,6 +61,7 @@ fn audit_json(r: &Round) -> serde_json::Value {
 
 /// Creates a round.
 pub async fn create(db: &impl Writer, actor: Option<&Caller>, draft: RoundDraft) -> Result<Round> {
+    super::scope::require_actor(actor, camptrack_domain::access::Write::Rounds)?;
     let txn = db::begin_write(db).await?;
     let now = super::now();
     let model = round::Entity::insert(round::ActiveModel {
@@ -112,6 +113,7 @@ pub async fn update(
     starts_on: NaiveDate,
     ends_on: NaiveDate,
 ) -> Result<Round> {
+    super::scope::require_actor(Some(actor), camptrack_domain::access::Write::Rounds)?;
     let txn = db::begin_write(db).await?;
     let before = get_by_number(&txn, number).await?;
     let model = round::Entity::update(round::ActiveModel {

@@ -302,6 +302,15 @@ pub(super) fn site_ids_with_pcode(pcode: &str) -> sea_orm::sea_query::SelectStat
         .to_owned()
 }
 
+/// Refuses with `Forbidden` unless `actor` may make this kind of write; `None` is the
+/// command line or the system (migrations, `camptrack token create`), which may.
+pub fn require_actor(
+    actor: Option<&Caller>,
+    write: camptrack_domain::access::Write,
+) -> super::Result<()> {
+    actor.map_or(Ok(()), |caller| Scope::of(caller).require(write))
+}
+
 impl Scope<'_> {
     /// Refuses with `Forbidden` unless the caller's role may make this kind of write.
     pub fn require(&self, write: camptrack_domain::access::Write) -> super::Result<()> {

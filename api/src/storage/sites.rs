@@ -204,6 +204,7 @@ pub(super) fn fields(draft: SiteDraft) -> site::ActiveModel {
 
 /// Creates a site (open, no figures yet).
 pub async fn create(db: &impl Writer, actor: Option<&Caller>, draft: SiteDraft) -> Result<Site> {
+    super::scope::require_actor(actor, camptrack_domain::access::Write::Sites)?;
     let txn = db::begin_write(db).await?;
     if let Some(org) = draft.management_org_id {
         super::organisations::get(&txn, org).await?;
@@ -273,6 +274,7 @@ pub async fn update(
     version: i32,
     patch: SitePatch,
 ) -> Result<Site> {
+    super::scope::require_actor(Some(actor), camptrack_domain::access::Write::Sites)?;
     let txn = db::begin_write(db).await?;
     let before = site::Entity::find_by_id(id)
         .one(&txn)
