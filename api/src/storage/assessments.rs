@@ -979,8 +979,5 @@ pub async fn statuses(
         .into_iter()
         .map(|a| (a.client_uuid, a))
         .collect();
-    Ok(client_uuids
-        .iter()
-        .map(|u| (*u, held.get(u).cloned()))
-        .collect())
+    Ok(super::batch::in_asked_order(client_uuids, &held))
 }

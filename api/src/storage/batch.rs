@@ -129,3 +129,12 @@ where
     }
     outcomes
 }
+
+/// What the server holds for each asked client UUID, in the order asked (a UUID asked twice
+/// is answered twice): `None` where it holds nothing the caller may see.
+pub(super) fn in_asked_order<T: Clone>(
+    asked: &[uuid::Uuid],
+    held: &std::collections::HashMap<uuid::Uuid, T>,
+) -> Vec<(uuid::Uuid, Option<T>)> {
+    asked.iter().map(|u| (*u, held.get(u).cloned())).collect()
+}

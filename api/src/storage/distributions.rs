@@ -437,10 +437,7 @@ pub async fn statuses(
         .into_iter()
         .map(|d| (d.client_uuid, d))
         .collect();
-    Ok(client_uuids
-        .iter()
-        .map(|u| (*u, held.get(u).cloned()))
-        .collect())
+    Ok(super::batch::in_asked_order(client_uuids, &held))
 }
 
 /// Distributions by id that the caller may see (for the change log).

@@ -756,10 +756,7 @@ pub async fn statuses(
             held.insert(client_uuid, operation(conn, &row).await?);
         }
     }
-    Ok(client_uuids
-        .iter()
-        .map(|u| (*u, held.get(u).cloned()))
-        .collect())
+    Ok(super::batch::in_asked_order(client_uuids, &held))
 }
 
 /// Movements by id that the caller may see (for the change log).
