@@ -23,6 +23,7 @@ pub mod sites;
 pub mod stock;
 pub mod sync;
 pub mod warehouses;
+pub mod webhooks;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -47,6 +48,7 @@ pub struct Query(
     displacement::DisplacementQuery,
     sync::SyncQuery,
     openrosa::OpenRosaQuery,
+    webhooks::WebhookQuery,
 );
 
 /// The mutation root.
@@ -62,6 +64,7 @@ pub struct Mutation(
     warehouses::WarehouseMutation,
     stock::StockMutation,
     distributions::DistributionMutation,
+    webhooks::WebhookMutation,
 );
 
 /// camptrack's schema.

@@ -18,3 +18,4 @@ mod schema;
 mod sites;
 mod stock;
 mod sync;
+mod webhooks;
