@@ -113,9 +113,9 @@ async fn receiver(script: &[Reply]) -> (String, Receiver) {
     (url, serve_receiver(listener, script))
 }
 
-/// A server that allow-lists 127.0.0.1 and retries quickly.
-async fn app_allowing_loopback() -> TestApp {
-    spawn_app_with(ServeArgs::parse_from([
+/// Settings that allow-list 127.0.0.1 and retry quickly, plus `extra` flags.
+fn quick(extra: &[&'static str]) -> ServeArgs {
+    let mut args = vec![
         "serve",
         "--webhook-allow-nets",
         "127.0.0.1/32",
@@ -127,8 +127,14 @@ async fn app_allowing_loopback() -> TestApp {
         "1",
         "--webhook-timeout-ms",
         "700",
-    ]))
-    .await
+    ];
+    args.extend_from_slice(extra);
+    ServeArgs::parse_from(args)
+}
+
+/// A server that allow-lists 127.0.0.1 and retries quickly.
+async fn app_allowing_loopback() -> TestApp {
+    spawn_app_with(quick(&[])).await
 }
 
 /// The Standard Webhooks check, written out independently of camptrack's signer.
@@ -600,4 +606,125 @@ async fn enumerators_cannot_register_and_partners_manage_only_their_own_webhooks
         !audit.body.to_string().contains("whsec_"),
         "secrets never reach the audit log"
     );
+}
+
+#[tokio::test]
+async fn several_workers_on_one_database_deliver_each_event_once_and_in_order() {
+    let app = app_allowing_loopback().await;
+    // Two more servers (each with its delivery worker) on the same database.
+    for _ in 0..2 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let state = camptrack::AppState::new(app.db.clone(), quick(&[]));
+        tokio::spawn(camptrack::serve(listener, state, std::future::pending()));
+    }
+    let nrc = partner(&app, "NRC").await;
+    let store = fixtures::warehouse(&app, Some(&nrc), "WH-NRC", None).await;
+    let (url, rx) = receiver(&[]).await;
+    create(
+        &app,
+        &nrc,
+        json!({ "url": url, "events": ["STOCK_MOVEMENT_CREATED"] }),
+    )
+    .await;
+    let mut sent = Vec::new();
+    for quantity in 1..=12 {
+        sent.push(receipt(&app, &nrc, &store, quantity).await);
+    }
+    let got = rx.wait_for("twelve events", |g| g.len() >= 12).await;
+    // Let any duplicate that three workers might send arrive before counting.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got_now = rx.got();
+    assert_eq!(got_now.len(), 12, "each event once: {got_now:#?}");
+    let received: Vec<String> = got
+        .iter()
+        .map(|g| {
+            let body: Value = serde_json::from_str(&g.body).expect("JSON");
+            body["data"]["id"].as_str().expect("id").to_owned()
+        })
+        .collect();
+    assert_eq!(received, sent, "in the order they were recorded");
+}
+
+#[tokio::test]
+async fn a_delivery_that_keeps_failing_is_marked_failed_and_the_next_event_goes_out() {
+    let app = spawn_app_with(quick(&["--webhook-max-attempts", "2"])).await;
+    let nrc = partner(&app, "NRC").await;
+    let store = fixtures::warehouse(&app, Some(&nrc), "WH-NRC", None).await;
+    let (url, rx) = receiver(&[Reply::Status(503), Reply::Status(503)]).await;
+    let (hook, _) = create(
+        &app,
+        &nrc,
+        json!({ "url": url, "events": ["STOCK_MOVEMENT_CREATED"] }),
+    )
+    .await;
+    let lost = receipt(&app, &nrc, &store, 5).await;
+    let next = receipt(&app, &nrc, &store, 6).await;
+    let got = rx
+        .wait_for("the next event", |g| {
+            g.iter().any(|x| x.body.contains(&next))
+        })
+        .await;
+    assert_eq!(
+        got.len(),
+        3,
+        "two attempts at the first, then the second: {got:#?}"
+    );
+    assert!(got[0].body.contains(&lost) && got[1].body.contains(&lost));
+    let history = app.gql(Some(&nrc), HISTORY, json!({ "id": hook })).await;
+    let first = history.data()["webhook"]["deliveries"]["edges"][0]["node"].clone();
+    assert_eq!(first["entityId"], lost.as_str());
+    assert_eq!(first["status"], "FAILED", "{first:#}");
+    assert_eq!(first["attemptCount"], 2);
+    assert_eq!(first["lastStatusCode"], 503);
+    assert_eq!(history.data()["webhook"]["status"], "ACTIVE");
+}
+
+#[tokio::test]
+async fn a_webhook_failing_for_too_long_is_disabled_and_says_why() {
+    let app = spawn_app_with(quick(&[
+        "--webhook-max-attempts",
+        "1000",
+        "--webhook-disable-after-secs",
+        "1",
+    ]))
+    .await;
+    let nrc = partner(&app, "NRC").await;
+    let store = fixtures::warehouse(&app, Some(&nrc), "WH-NRC", None).await;
+    let (url, _rx) = receiver(&[Reply::Status(500); 1000]).await;
+    let (hook, _) = create(
+        &app,
+        &nrc,
+        json!({ "url": url, "events": ["STOCK_MOVEMENT_CREATED"] }),
+    )
+    .await;
+    receipt(&app, &nrc, &store, 5).await;
+    let query = "query($id: UUID!) { webhook(id: $id) { status disabledReason failingSince } }";
+    let mut hook_now = Value::Null;
+    for _ in 0..400 {
+        hook_now = app
+            .gql(Some(&nrc), query, json!({ "id": hook }))
+            .await
+            .data()["webhook"]
+            .clone();
+        if hook_now["status"] == "DISABLED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(hook_now["status"], "DISABLED", "{hook_now:#}");
+    let reason = hook_now["disabledReason"].as_str().expect("reason");
+    assert!(
+        reason.contains("failed since") && reason.contains("500"),
+        "{reason}"
+    );
+    // Resuming clears the failure state.
+    let resumed = app
+        .gql(Some(&nrc), "mutation($id: UUID!) { resumeWebhook(id: $id) { status disabledReason failingSince } }", json!({ "id": hook }))
+        .await;
+    let resumed = &resumed.data()["resumeWebhook"];
+    assert_eq!(resumed["status"], "ACTIVE");
+    assert_eq!(resumed["disabledReason"], Value::Null);
+    assert_eq!(resumed["failingSince"], Value::Null);
 }
