@@ -728,3 +728,46 @@ async fn a_webhook_failing_for_too_long_is_disabled_and_says_why() {
     assert_eq!(resumed["disabledReason"], Value::Null);
     assert_eq!(resumed["failingSince"], Value::Null);
 }
+
+#[tokio::test]
+async fn the_address_is_checked_again_at_delivery() {
+    // This server accepts the loopback URL at registration but delivers nothing itself...
+    let app = spawn_app_with(quick(&["--webhooks", "false"])).await;
+    // ...while a second one on the same database, without the allow-list, delivers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let strict = ServeArgs::parse_from(["serve", "--webhook-interval-ms", "50"]);
+    tokio::spawn(camptrack::serve(
+        listener,
+        camptrack::AppState::new(app.db.clone(), strict),
+        std::future::pending(),
+    ));
+    let nrc = partner(&app, "NRC").await;
+    let store = fixtures::warehouse(&app, Some(&nrc), "WH-NRC", None).await;
+    let (url, rx) = receiver(&[]).await;
+    let (hook, _) = create(
+        &app,
+        &nrc,
+        json!({ "url": url, "events": ["STOCK_MOVEMENT_CREATED"] }),
+    )
+    .await;
+    receipt(&app, &nrc, &store, 5).await;
+    let mut attempt = Value::Null;
+    for _ in 0..400 {
+        let history = app.gql(Some(&nrc), HISTORY, json!({ "id": hook })).await;
+        attempt =
+            history.data()["webhook"]["deliveries"]["edges"][0]["node"]["attempts"][0].clone();
+        if !attempt.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let error = attempt["error"].as_str().expect("a refused attempt");
+    assert!(
+        error.starts_with("refused:") && error.contains("127.0.0.1"),
+        "{error}"
+    );
+    assert_eq!(attempt["statusCode"], Value::Null);
+    assert!(rx.got().is_empty(), "nothing reached the loopback receiver");
+}
