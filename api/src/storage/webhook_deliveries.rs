@@ -240,6 +240,22 @@ impl std::fmt::Debug for Claimed {
     }
 }
 
+/// Whether any delivery may be due, read without a write lock, so an idle worker never
+/// takes SQLite's write lock just to find nothing.
+pub async fn any_due(conn: &impl ConnectionTrait) -> Result<bool> {
+    use webhook_delivery::Column as D;
+    Ok(webhook_delivery::Entity::find()
+        .select_only()
+        .column(D::Id)
+        .filter(D::Status.eq(DeliveryStatus::Pending.code()))
+        .filter(D::NextAttemptAt.lte(super::now()))
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(conn)
+        .await?
+        .is_some())
+}
+
 /// Reserves up to `limit` due deliveries for `lease`: the oldest pending delivery of each
 /// active webhook whose next attempt is due and which no other worker holds.
 pub async fn claim(db: &impl Writer, lease: TimeDelta, limit: u64) -> Result<Vec<Claimed>> {

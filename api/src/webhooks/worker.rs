@@ -58,13 +58,17 @@ pub async fn round(
     settings: &WebhookSettings,
     stop: &watch::Receiver<bool>,
 ) -> Result<()> {
-    for target in deliveries::active(db).await? {
+    let targets = deliveries::active(db).await?;
+    if targets.is_empty() {
+        return Ok(());
+    }
+    for target in targets {
         if let Err(err) = feed(db, settings, target).await {
             tracing::warn!(error = %err, "feeding a webhook failed");
         }
     }
     let lease = chrono::TimeDelta::from_std(settings.lease()).unwrap_or(chrono::TimeDelta::MAX);
-    while !*stop.borrow() {
+    while !*stop.borrow() && deliveries::any_due(db).await? {
         let claimed = deliveries::claim(db, lease, settings.concurrency.max(1) as u64).await?;
         if claimed.is_empty() {
             break;
