@@ -326,12 +326,21 @@ impl AttemptNode {
 }
 
 /// A webhook with its signing secret, shown only this once.
-#[derive(Debug, SimpleObject)]
+#[derive(SimpleObject)]
 pub struct WebhookWithSecret {
     /// The webhook.
     pub webhook: WebhookNode,
     /// The signing secret (`whsec_...`): keep it; camptrack shows it only now.
     pub secret: String,
+}
+
+// The secret never reaches a log through `Debug`.
+impl std::fmt::Debug for WebhookWithSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookWithSecret")
+            .field("webhook", &self.webhook)
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<WithSecret> for WebhookWithSecret {

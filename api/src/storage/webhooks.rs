@@ -107,12 +107,20 @@ pub struct WebhookDraft {
 }
 
 /// A webhook and its secret, shown once (at creation and rotation).
-#[derive(Debug)]
 pub struct WithSecret {
     /// The webhook.
     pub webhook: Webhook,
     /// `whsec_...`: the signing secret.
     pub secret: String,
+}
+
+// The secret never reaches a log through `Debug`.
+impl std::fmt::Debug for WithSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithSecret")
+            .field("webhook", &self.webhook)
+            .finish_non_exhaustive()
+    }
 }
 
 pub(super) fn join<T: ToString>(items: &[T]) -> Option<String> {
