@@ -109,6 +109,42 @@ test("changing the area (picker, then keyboard zoom and 'use the visible map') u
   const box = await totals(TOKENS.admin, area);
   expect(await shownTotal(page, "households")).toBe(box.households);
   expect(await shownTotal(page, "sites")).toBe(box.sites);
+
+  // The mouse: "Draw a box", then drag over the middle of the map.
+  await page.getByRole("button", { name: "Draw a box" }).click();
+  await expect(page.getByRole("button", { name: "Draw a box" })).toHaveAttribute("aria-pressed", "true");
+  const r = (await page.getByTestId("map").boundingBox())!;
+  before = await generation(page);
+  await page.mouse.move(r.x + r.width * 0.3, r.y + r.height * 0.3);
+  await page.mouse.down();
+  await page.mouse.move(r.x + r.width * 0.5, r.y + r.height * 0.5, { steps: 5 });
+  await page.mouse.move(r.x + r.width * 0.7, r.y + r.height * 0.7, { steps: 5 });
+  await page.mouse.up();
+  await waitReady(page, before + 1);
+  const sketched = JSON.parse((await page.locator("#area-label").getAttribute("data-area"))!) as { bbox: { west: number; east: number } };
+  expect(sketched.bbox.west).toBeLessThan(sketched.bbox.east);
+  expect(sketched).not.toEqual(area);
+  const inDrawn = await totals(TOKENS.admin, sketched);
+  expect(await shownTotal(page, "households")).toBe(inDrawn.households);
+  expect(await shownTotal(page, "sites")).toBe(inDrawn.sites);
+});
+
+test("export buttons fetch with the token in a header, or say the export is not on this server", async ({ page }) => {
+  await signIn(page, TOKENS.admin);
+  const requests: { url: string; auth: string | undefined }[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/export/")) requests.push({ url: r.url(), auth: r.headers()["authorization"] });
+  });
+  const button = page.getByRole("button", { name: "Export hexagons (CSV, HXL)" });
+  const status = page.locator(".panel-map .export-status");
+  await button.click();
+  await expect.poll(() => requests.length).toBe(1);
+  expect(requests[0]!.url).toMatch(/\/export\/displacement-by-cell\.csv\?resolution=\d+$/);
+  expect(requests[0]!.url).not.toContain(TOKENS.admin);
+  expect(requests[0]!.auth).toBe(`Bearer ${TOKENS.admin}`);
+  const res = await fetch(requests[0]!.url, { headers: { Authorization: `Bearer ${TOKENS.admin}` } });
+  if (res.status === 404) await expect(status).toHaveText("Export not available on this server.");
+  else await expect(status).toHaveText("");
 });
 
 test("a partner sees small cells withheld, exactly where the API withholds them", async ({ page }) => {
@@ -205,5 +241,6 @@ test("a past date shows the figures as they were, then the screenshot of the pop
   const then = await totals(TOKENS.admin, { adminPcode: "NG008" }, "2024-12-31");
   expect(await shownTotal(page, "households")).toBe(then.households);
   expect(await shownTotal(page, "individuals")).toBe(then.individuals);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.screenshot({ path: process.env.SCREENSHOT_PATH ?? "test-results/dashboard.png", fullPage: true });
 });

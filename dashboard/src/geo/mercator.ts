@@ -54,7 +54,7 @@ const EDGE_KM = [1281.256, 483.057, 182.513, 68.979, 26.072, 9.854, 3.725, 1.406
 
 /** The finest H3 resolution whose hexagons are still at least `minPixels` wide at this zoom
  *  and latitude (between 2 and 10). */
-export function resolutionFor(zoom: number, lat: number, minPixels = 18): number {
+export function resolutionFor(zoom: number, lat: number, minPixels = 14): number {
   const metresPerPixel = (156_543.034 * Math.cos((lat * Math.PI) / 180)) / 2 ** zoom;
   let res = 2;
   for (let r = 2; r <= 10; r++) {
