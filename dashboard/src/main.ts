@@ -91,7 +91,7 @@ function dashboard(who: Me, caps: Capabilities, areas: AdminAreaItem[], trendFro
   for (const a of areas) byParent.set(a.parentPcode, [...(byParent.get(a.parentPcode) ?? []), a]);
   const known = new Set(areas.map((a) => a.pcode));
   const addTree = (a: AdminAreaItem, depth: number) => {
-    areaSelect.append(h("option", { value: a.pcode, "data-name": a.nameEn }, `${"\u00a0\u00a0".repeat(depth)}${a.nameEn} (${a.pcode})`));
+    areaSelect.append(h("option", { value: a.pcode, "data-name": a.nameEn, "data-level": a.level }, `${"\u00a0\u00a0".repeat(depth)}${a.nameEn} (${a.pcode})`));
     for (const c of byParent.get(a.pcode) ?? []) addTree(c, depth + 1);
   };
   for (const a of areas.filter((x) => !x.parentPcode || !known.has(x.parentPcode))) addTree(a, 0);
@@ -143,7 +143,7 @@ function dashboard(who: Me, caps: Capabilities, areas: AdminAreaItem[], trendFro
     const v = areaSelect.value;
     if (v === "__box") return;
     const opt = areaSelect.selectedOptions[0];
-    select(v ? { kind: "admin", pcode: v, name: opt?.dataset.name ?? v } : { kind: "all" });
+    select(v ? { kind: "admin", pcode: v, name: opt?.dataset.name ?? v, level: Number(opt?.dataset.level ?? 0) } : { kind: "all" });
   });
   asOf.addEventListener("change", () => {
     ctx.asOf = asOf.value || null;

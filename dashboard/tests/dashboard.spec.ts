@@ -140,11 +140,20 @@ test("export buttons fetch with the token in a header, or say the export is not 
   await button.click();
   await expect.poll(() => requests.length).toBe(1);
   expect(requests[0]!.url).toMatch(/\/export\/displacement-by-cell\.csv\?resolution=\d+$/);
+
   expect(requests[0]!.url).not.toContain(TOKENS.admin);
   expect(requests[0]!.auth).toBe(`Bearer ${TOKENS.admin}`);
   const res = await fetch(requests[0]!.url, { headers: { Authorization: `Bearer ${TOKENS.admin}` } });
   if (res.status === 404) await expect(status).toHaveText("Export not available on this server.");
   else await expect(status).toHaveText("");
+
+  // With an admin area picked, the export carries it as the exports' `area.adminPcode`.
+  const before = await generation(page);
+  await page.getByLabel("Area", { exact: true }).selectOption("NG008");
+  await waitReady(page, before + 1);
+  await page.getByRole("button", { name: "Export by admin area (CSV, HXL)" }).click();
+  await expect.poll(() => requests.length).toBe(2);
+  expect(requests[1]!.url).toMatch(/\/export\/displacement-by-admin\.csv\?area\.adminPcode=NG008&level=2$/);
 });
 
 test("a partner sees small cells withheld, exactly where the API withholds them", async ({ page }) => {

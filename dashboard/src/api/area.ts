@@ -11,7 +11,7 @@ export interface Bbox {
 /** The chosen area: every site the caller may see, an admin area, or a drawn box. */
 export type Area =
   | { kind: "all" }
-  | { kind: "admin"; pcode: string; name: string }
+  | { kind: "admin"; pcode: string; name: string; level: number }
   | { kind: "bbox"; bbox: Bbox };
 
 /** The `AreaInput` for an area (`null` for all of the caller's sites). */
@@ -41,16 +41,16 @@ export function areaLabel(area: Area): string {
   }
 }
 
-/** Query-string parameters naming the area, for export links (same names as the GraphQL input). */
+/** Query-string parameters naming the area, for export links (`area.` and the GraphQL input's field). */
 export function areaParams(area: Area): Record<string, string> {
   switch (area.kind) {
     case "all":
       return {};
     case "admin":
-      return { adminPcode: area.pcode };
+      return { "area.adminPcode": area.pcode };
     case "bbox": {
       const b = area.bbox;
-      return { bbox: [b.west, b.south, b.east, b.north].map((v) => v.toFixed(6)).join(",") };
+      return { "area.bbox": [b.west, b.south, b.east, b.north].map((v) => v.toFixed(6)).join(",") };
     }
   }
 }

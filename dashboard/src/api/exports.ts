@@ -1,7 +1,8 @@
 // CSV/HXL exports (issue 7, branch `exports`): `GET /export/{dataset}.csv` with the token in
-// the Authorization header. Links never carry the token: a click fetches with the header and
-// saves the answer. A 404 for the dataset means this server has no such export yet.
-// When the exports branch lands, align DATASETS and the query parameters here.
+// the Authorization header and the GraphQL filters as query parameters (`area.adminPcode`,
+// `area.bbox=w,s,e,n`, `asOf`, `resolution`, `level`, `coverWindowDays`, `nonZero`). Links
+// never carry the token: a click fetches with the header and saves the answer. A 404 means
+// this server has no such export (yet).
 
 import { token } from "./client";
 import type { Area } from "./area";
@@ -11,9 +12,10 @@ import { areaParams } from "./area";
 export const DATASETS = {
   displacementByCell: "displacement-by-cell",
   displacementByAdmin: "displacement-by-admin",
+  /** Not among the exports branch's datasets: the button says "not available". */
   displacementTrend: "displacement-trend",
   sites: "sites",
-  balances: "balances",
+  balances: "stock-balances",
 } as const;
 
 /** The export URL for `dataset` restricted to what the panel shows. */

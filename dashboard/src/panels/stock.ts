@@ -27,11 +27,13 @@ export class StockPanel implements Panel {
       exportControl(
         "Export balances (CSV, HXL)",
         () =>
-          exportUrl(DATASETS.balances, this.ctx?.area ?? { kind: "all" }, {
+          // The balances export takes no area: it lists every warehouse the caller may see.
+          exportUrl(DATASETS.balances, { kind: "all" }, {
             asOf: this.ctx?.asOf ?? null,
             coverWindowDays: COVER_WINDOW_DAYS,
+            nonZero: "true",
           }),
-        () => "balances.csv",
+        () => "stock-balances.csv",
       ),
     );
   }

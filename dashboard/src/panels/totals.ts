@@ -24,7 +24,12 @@ export class TotalsPanel implements Panel {
       this.body,
       exportControl(
         "Export by admin area (CSV, HXL)",
-        () => exportUrl(DATASETS.displacementByAdmin, this.ctx?.area ?? { kind: "all" }, { asOf: this.ctx?.asOf ?? null }),
+        () => {
+          const area = this.ctx?.area ?? { kind: "all" };
+          // One level below the chosen admin area (admin 1 otherwise), at most admin 3.
+          const level = area.kind === "admin" ? Math.min(area.level + 1, 3) : 1;
+          return exportUrl(DATASETS.displacementByAdmin, area, { level, asOf: this.ctx?.asOf ?? null });
+        },
         () => "displacement-by-admin.csv",
       ),
     );
