@@ -57,7 +57,7 @@ export BASE_URL="http://127.0.0.1:$PORT"
 "$BIN" serve --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
-  curl -fsS "$BASE_URL/readyz" >/dev/null 2>&1 && break
+  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$BASE_URL/readyz" && break
   kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; echo "camptrack did not start" >&2; exit 1; }
   sleep 0.2
 done

@@ -210,7 +210,7 @@ test("gap panels and stock cover answer or say 'not available on this server'", 
   for (const [id, field] of [
     ["gap-no-distribution", "sitesWithoutDistribution"],
     ["gap-stale", "staleSites"],
-    ["gap-arrivals", "arrivalsSpikes"],
+    ["gap-arrivals", "arrivalSpikes"],
   ] as const) {
     const panel = page.getByTestId(id);
     if (!fields.has(field)) await expect(panel).toContainText("Not available on this server.");
