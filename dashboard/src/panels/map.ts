@@ -50,8 +50,9 @@ export class MapPanel implements Panel {
       viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
       class: "map",
       tabindex: 0,
-      role: "img",
-      "aria-label": "Hexagon map of displaced households. Arrow keys pan, plus and minus zoom.",
+      role: "application",
+      "aria-roledescription": "map",
+      "aria-label": "Hexagon map of displaced households. Arrow keys pan, plus and minus zoom; the table below lists the hexagons.",
       "data-testid": "map",
     }) as SVGSVGElement;
     this.boundaryLayer = s("g", { class: "boundaries" });
