@@ -9,6 +9,7 @@ mod auth;
 mod batch;
 mod batch_stock;
 mod crash;
+mod dashboard;
 mod demo;
 mod distributions;
 mod http;
