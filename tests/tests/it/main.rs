@@ -12,6 +12,7 @@ mod crash;
 mod demo;
 mod distributions;
 mod http;
+mod insight;
 mod limits;
 mod openrosa;
 mod schema;
