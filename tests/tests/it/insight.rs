@@ -941,3 +941,65 @@ async fn bad_insight_inputs_are_refused_with_the_field_that_is_wrong() {
         .await;
     assert_eq!(anonymous.code(), "UNAUTHENTICATED");
 }
+
+#[tokio::test]
+async fn an_enumerator_bound_to_an_area_sees_only_its_area_in_every_insight_answer() {
+    let (app, _, _) = small_world().await;
+    let elsewhere = fixtures::site(
+        &app,
+        json!({
+            "code": "CCCM-NG008018-0001", "name": "Gubio Camp", "siteType": "PLANNED_CAMP", "formalStatus": "FORMAL",
+            "lat": 11.82, "lon": 13.17, "admin0Pcode": "NGA", "admin1Pcode": "NG008", "admin2Pcode": "NG008018",
+            "openedOn": "2023-01-01"
+        }),
+    )
+    .await;
+    app.admin(
+        fixtures::SUBMIT,
+        json!({ "i": fixtures::assessment_input(&elsewhere, 1, "2024-03-01", 80, 300) }),
+    )
+    .await
+    .data();
+    let input = json!({
+        "clientUuid": uuid::Uuid::new_v4(), "siteId": elsewhere, "implementingOrganisationCode": "IRC",
+        "startsOn": "2024-03-10", "modality": "CASH", "status": "COMPLETED",
+        "households": 30, "individuals": 120, "noShows": 0, "sadd": [],
+        "lines": [{ "itemCode": "BLANKET", "quantityDistributed": 30 }]
+    });
+    app.admin("mutation($i: DistributionInput!) { recordDistribution(input: $i) { distribution { id } } }", json!({ "i": input }))
+        .await
+        .data();
+    let irc = camptrack::storage::organisations::get_by_code(&app.db, "IRC")
+        .await
+        .expect("IRC")
+        .id;
+    let area = camptrack::auth::AccountArea {
+        cells: Vec::new(),
+        pcodes: vec![camptrack_domain::pcode::PCode::parse("area", "NG008").expect("p-code")],
+    };
+    let enumerator = app.token_for(Role::Enumerator, Some(irc), area).await;
+    let q = "{ staleSites(asOf: \"2024-12-31\", days: 30) { totalCount edges { node { site { id } } } }
+               needsVsReached(from: \"2024-03-01\", to: \"2024-03-31\", groupBy: ADMIN, level: 1) { edges { node { pcode householdsReached } } }
+               displacementFlows(asOf: \"2024-12-31\", level: 1) { edges { node { hostPcode households } } }
+               activities(from: \"2024-01-01\", to: \"2024-12-31\") { totals { distributions householdsReached } } }";
+    let answer = app.gql(Some(&enumerator), q, json!({})).await;
+    let d = answer.data();
+    assert_eq!(d["staleSites"]["totalCount"], 1);
+    assert_eq!(
+        d["staleSites"]["edges"][0]["node"]["site"]["id"],
+        elsewhere.as_str()
+    );
+    assert_eq!(
+        d["needsVsReached"]["edges"],
+        json!([{ "node": { "pcode": "NG008", "householdsReached": 30 } }])
+    );
+    assert_eq!(d["displacementFlows"]["edges"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        d["displacementFlows"]["edges"][0]["node"]["hostPcode"],
+        "NG008"
+    );
+    assert_eq!(
+        d["activities"]["totals"],
+        json!({ "distributions": 1, "householdsReached": 30 })
+    );
+}
