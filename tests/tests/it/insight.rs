@@ -25,6 +25,9 @@ struct D {
     hh: i64,
     ind: i64,
     lines: Vec<(String, i64)>,
+    funder: Option<String>,
+    project: String,
+    modality: &'static str,
 }
 
 impl D {
@@ -103,6 +106,9 @@ async fn world() -> World {
                 .iter()
                 .map(|(k, given, _)| (k.clone(), *given))
                 .collect(),
+            funder: d.funding.clone(),
+            project: d.project_code.clone(),
+            modality: "IN_KIND",
         })
         .collect();
     // More organisations at the same sites and elsewhere, in every status, some running
@@ -131,10 +137,13 @@ async fn world() -> World {
             hh,
             ind: hh * 5,
             lines: vec![(goods.to_owned(), hh)],
+            funder: (n % 2 == 0).then(|| "ECHO".to_owned()),
+            project: format!("CASH-{n:03}"),
+            modality: "CASH",
         };
         let input = json!({
             "clientUuid": uuid::Uuid::new_v4(), "siteId": ids[site],
-            "implementingOrganisationCode": d.org, "fundingOrganisationCode": "ECHO",
+            "implementingOrganisationCode": d.org, "fundingOrganisationCode": d.funder,
             "projectCode": format!("CASH-{n:03}"), "startsOn": starts, "endsOn": ends,
             "modality": "CASH", "status": if status == "CANCELLED" { "PLANNED" } else { status },
             "households": hh, "individuals": hh * 5, "noShows": 0, "sadd": [], "lines": [line]
@@ -553,6 +562,23 @@ const DIMENSIONS: [&str; 11] = [
     "MONTH",
 ];
 
+/// What a 4W roll-up asks for.
+struct Ask<'a> {
+    by: &'a [&'a str],
+    statuses: &'a [&'a str],
+    goods: Value,
+    resolution: Option<u8>,
+}
+
+fn by<'a>(dims: &'a [&'a str]) -> Ask<'a> {
+    Ask {
+        by: dims,
+        statuses: &[],
+        goods: Value::Null,
+        resolution: None,
+    }
+}
+
 async fn check_activities(
     w: &World,
     token: Option<&str>,
@@ -560,20 +586,21 @@ async fn check_activities(
     area: &Option<CellIndex>,
     from: NaiveDate,
     to: NaiveDate,
-    by: &[&str],
+    ask: &Ask<'_>,
 ) {
+    let by = ask.by;
     let q = format!(
-        "query($a: AreaInput, $from: NaiveDate!, $to: NaiveDate!, $by: [ActivityDimension!], $after: String) {{ activities(area: $a, from: $from, to: $to, groupBy: $by, first: 23, after: $after) {{ totals {{ distributions sites householdsReached individualsReached quantityDistributed firstDay lastDay }} {PAGE} implementingOrganisationCode status admin1Pcode goodsCode sector month measures {{ distributions sites householdsReached individualsReached quantityDistributed firstDay lastDay }} }} }} }} }}"
+        "query($a: AreaInput, $from: NaiveDate!, $to: NaiveDate!, $by: [ActivityDimension!], $st: [DistributionStatus!], $g: GoodsInput, $res: Int, $after: String) {{ activities(area: $a, from: $from, to: $to, groupBy: $by, statuses: $st, goods: $g, resolution: $res, first: 23, after: $after) {{ totals {{ distributions sites householdsReached individualsReached quantityDistributed firstDay lastDay }} {PAGE} implementingOrganisationCode fundingOrganisationCode projectCode modality status admin1Pcode admin2Pcode cell goodsCode sector month measures {{ distributions sites householdsReached individualsReached quantityDistributed firstDay lastDay }} }} }} }} }}"
     );
     let got = all_nodes(
         &w.app,
         token,
         &q,
-        json!({ "a": area_input(area), "from": from, "to": to, "by": by }),
+        json!({ "a": area_input(area), "from": from, "to": to, "by": by, "st": ask.statuses, "g": ask.goods, "res": ask.resolution }),
         "activities",
     )
     .await;
-    let mut v = json!({ "a": area_input(area), "from": from, "to": to, "by": by, "after": null });
+    let mut v = json!({ "a": area_input(area), "from": from, "to": to, "by": by, "st": ask.statuses, "g": ask.goods, "res": ask.resolution, "after": null });
     v["after"] = Value::Null;
     let totals_answer = w
         .app
@@ -595,7 +622,12 @@ async fn check_activities(
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
     let mut all: Vec<usize> = Vec::new();
     for (n, d) in w.dists.iter().enumerate() {
-        if !d.overlaps(from, to) || !in_area(w, area, d.site) || org.is_some_and(|o| o != d.org) {
+        if !d.overlaps(from, to)
+            || !in_area(w, area, d.site)
+            || org.is_some_and(|o| o != d.org)
+            || (!ask.statuses.is_empty() && !ask.statuses.contains(&d.status))
+            || !d.lines.iter().any(|(g, _)| goods_match(g, &ask.goods))
+        {
             continue;
         }
         all.push(n);
@@ -607,6 +639,12 @@ async fn check_activities(
                 "SHELTER_NFI"
             };
             let month = d.starts.with_day(1).unwrap().to_string();
+            let cell = ask.resolution.map_or(String::new(), |r| {
+                LatLng::new(s.lat, s.lon)
+                    .unwrap()
+                    .to_cell(Resolution::try_from(r).unwrap())
+                    .to_string()
+            });
             let part = |dim: &str| -> String {
                 match dim {
                     "IMPLEMENTING_ORGANISATION" => d.org.clone(),
@@ -615,6 +653,11 @@ async fn check_activities(
                     "GOODS" => goods.clone(),
                     "SECTOR" => sector.to_owned(),
                     "MONTH" => month.clone(),
+                    "FUNDING_ORGANISATION" => d.funder.clone().unwrap_or_default(),
+                    "PROJECT" => d.project.clone(),
+                    "MODALITY" => d.modality.to_owned(),
+                    "ADMIN2" => s.admin2.clone(),
+                    "CELL" => cell.clone(),
                     other => panic!("not brute-forced: {other}"),
                 }
             };
@@ -626,6 +669,11 @@ async fn check_activities(
                 "goodsCode": if on("GOODS") { json!(goods) } else { Value::Null },
                 "sector": if on("SECTOR") { json!(sector) } else { Value::Null },
                 "month": if on("MONTH") { json!(month) } else { Value::Null },
+                "fundingOrganisationCode": if on("FUNDING_ORGANISATION") { json!(d.funder) } else { Value::Null },
+                "projectCode": if on("PROJECT") { json!(d.project) } else { Value::Null },
+                "modality": if on("MODALITY") { json!(d.modality) } else { Value::Null },
+                "admin2Pcode": if on("ADMIN2") { json!(s.admin2) } else { Value::Null },
+                "cell": if on("CELL") { json!(cell) } else { Value::Null },
             });
             let g = groups.entry(key).or_insert(Acc {
                 node,
@@ -696,11 +744,29 @@ async fn every_gap_query_and_the_4w_roll_up_match_brute_force_on_generated_data(
             &area,
             from,
             to,
-            &["IMPLEMENTING_ORGANISATION", "STATUS", "ADMIN1"],
+            &by(&["IMPLEMENTING_ORGANISATION", "STATUS", "ADMIN1"]),
         )
         .await;
-        check_activities(&w, None, None, &area, from, to, &["MONTH", "GOODS"]).await;
-        check_activities(&w, None, None, &area, from, to, &["SECTOR"]).await;
+        check_activities(&w, None, None, &area, from, to, &by(&["MONTH", "GOODS"])).await;
+        check_activities(&w, None, None, &area, from, to, &by(&["SECTOR"])).await;
+        let every_other = [
+            "FUNDING_ORGANISATION",
+            "PROJECT",
+            "MODALITY",
+            "ADMIN2",
+            "CELL",
+        ];
+        let ask = Ask {
+            resolution: Some(3),
+            ..by(&every_other)
+        };
+        check_activities(&w, None, None, &area, from, to, &ask).await;
+        let ask = Ask {
+            statuses: &["COMPLETED", "ONGOING"],
+            goods: json!({ "sector": "WASH" }),
+            ..by(&["IMPLEMENTING_ORGANISATION", "GOODS", "STATUS"])
+        };
+        check_activities(&w, None, None, &area, from, to, &ask).await;
     }
     // A partner's 4W holds only its own organisation's rows, in full.
     let nrc = camptrack::storage::organisations::get_by_code(&w.app.db, "NRC")
@@ -718,7 +784,7 @@ async fn every_gap_query_and_the_4w_roll_up_match_brute_force_on_generated_data(
         &None,
         from,
         to,
-        &["IMPLEMENTING_ORGANISATION", "STATUS", "ADMIN1"],
+        &by(&["IMPLEMENTING_ORGANISATION", "STATUS", "ADMIN1"]),
     )
     .await;
 }
