@@ -500,7 +500,12 @@ impl InsightQuery {
         let grouping = match group_by {
             NeedsGrouping::Site => Grouping::Site,
             NeedsGrouping::Cell => Grouping::Cell(self::resolution(resolution)?),
-            NeedsGrouping::Admin => Grouping::Admin(admin_level(level, 0)?),
+            NeedsGrouping::Admin => Grouping::Admin(admin_level(level.ok_or_else(|| {
+                error::invalid(&Invalid::one(
+                    "level",
+                    "give the admin level (0 to 3) to group by",
+                ))
+            })?)?),
         };
         let keyset = keyset(ctx, first, after)?;
         let area = resolve(ctx, area).await?;
@@ -747,7 +752,7 @@ impl InsightQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<DisplacementFlow>> {
-        let level = admin_level(Some(level), 1).and_then(|l| {
+        let level = admin_level(level).and_then(|l| {
             if l <= 2 {
                 Ok(l)
             } else {
@@ -871,15 +876,15 @@ impl InsightQuery {
     }
 }
 
-/// Checks an admin level (0-3), `default` when omitted.
-fn admin_level(level: Option<i32>, default: usize) -> async_graphql::Result<usize> {
-    match level {
-        None => Ok(default),
-        Some(l) => usize::try_from(l).ok().filter(|l| *l <= 3).ok_or_else(|| {
+/// Checks an admin level (0-3).
+fn admin_level(level: i32) -> async_graphql::Result<usize> {
+    usize::try_from(level)
+        .ok()
+        .filter(|l| *l <= 3)
+        .ok_or_else(|| {
             error::invalid(&Invalid::one(
                 "level",
                 "sites carry p-codes for levels 0 to 3",
             ))
-        }),
-    }
+        })
 }

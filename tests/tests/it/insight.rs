@@ -953,6 +953,10 @@ async fn bad_insight_inputs_are_refused_with_the_field_that_is_wrong() {
             "level",
         ),
         ("{ displacementFlows(level: 3) { totalCount } }", "level"),
+        (
+            "{ needsVsReached(from: \"2024-01-01\", to: \"2024-02-01\", groupBy: ADMIN) { totalCount } }",
+            "level",
+        ),
         ("{ displacementFlows(level: -1) { totalCount } }", "level"),
         ("{ arrivalSpikes { totalCount } }", "threshold"),
         (
