@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::{Keyset, histories, page, sites};
+use super::{Keyset, histories, open_sites, page};
 use crate::storage::Result;
 use crate::storage::area::{LocatedSite, ResolvedArea};
 use crate::storage::page::Page;
@@ -52,10 +52,9 @@ pub async fn flows(
     level: usize,
     keyset: &Keyset,
 ) -> Result<Page<Flow>> {
-    let open: Vec<LocatedSite> = sites(conn, scope, area)
+    let open: Vec<LocatedSite> = open_sites(conn, scope, area, as_of)
         .await?
         .into_iter()
-        .filter(|s| s.is_open_on(as_of))
         .collect();
     let ids: Vec<Uuid> = open.iter().map(|s| s.id).collect();
     let latest = histories(conn, &ids, as_of, 1).await?;

@@ -7,7 +7,9 @@ use sea_orm::ConnectionTrait;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use super::{DistQuery, GoodsFilter, Keyset, distributions_at, goods_ids, histories, page, sites};
+use super::{
+    DistQuery, GoodsFilter, Keyset, distributions_at, goods_ids, histories, open_sites, page,
+};
 use crate::storage::Result;
 use crate::storage::area::ResolvedArea;
 use crate::storage::page::Page;
@@ -51,10 +53,9 @@ pub async fn undistributed(
     goods: &GoodsFilter,
     keyset: &Keyset,
 ) -> Result<Page<Undistributed>> {
-    let open: Vec<Uuid> = sites(conn, scope, area)
+    let open: Vec<Uuid> = open_sites(conn, scope, area, look.as_of)
         .await?
         .into_iter()
-        .filter(|s| s.is_open_on(look.as_of))
         .map(|s| s.id)
         .collect();
     let goods = goods_ids(conn, goods).await?;
@@ -119,10 +120,9 @@ pub async fn stale(
     look: LookBack,
     keyset: &Keyset,
 ) -> Result<Page<Stale>> {
-    let open: Vec<Uuid> = sites(conn, scope, area)
+    let open: Vec<Uuid> = open_sites(conn, scope, area, look.as_of)
         .await?
         .into_iter()
-        .filter(|s| s.is_open_on(look.as_of))
         .map(|s| s.id)
         .collect();
     let latest = histories(conn, &open, look.as_of, 1).await?;
@@ -176,10 +176,9 @@ pub async fn spikes(
     test: SpikeTest,
     keyset: &Keyset,
 ) -> Result<Page<Spike>> {
-    let open: Vec<Uuid> = sites(conn, scope, area)
+    let open: Vec<Uuid> = open_sites(conn, scope, area, as_of)
         .await?
         .into_iter()
-        .filter(|s| s.is_open_on(as_of))
         .map(|s| s.id)
         .collect();
     let history = histories(conn, &open, as_of, 2).await?;

@@ -79,6 +79,29 @@ pub async fn sites(
     sites_in(conn, scope, area, Condition::all()).await
 }
 
+/// The caller's sites in `area` open on `day` (opened on or before it, not closed on or
+/// before it: the rule of [`LocatedSite::is_open_on`], in SQL), ordered by id.
+pub async fn open_sites(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    area: Option<&ResolvedArea>,
+    day: NaiveDate,
+) -> Result<Vec<LocatedSite>> {
+    use super::entities::site::Column as S;
+    let open = Condition::all()
+        .add(
+            Condition::any()
+                .add(S::OpenedOn.is_null())
+                .add(S::OpenedOn.lte(day)),
+        )
+        .add(
+            Condition::any()
+                .add(S::ClosedOn.is_null())
+                .add(S::ClosedOn.gt(day)),
+        );
+    sites_in(conn, scope, area, open).await
+}
+
 /// A counted assessment, as the insight queries read it.
 #[derive(Debug, Clone)]
 pub struct Assessed {

@@ -10,7 +10,9 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::gaps::REACHING;
-use super::{DistQuery, GoodsFilter, Keyset, distributions_at, goods_ids, histories, page, sites};
+use super::{
+    DistQuery, GoodsFilter, Keyset, distributions_at, goods_ids, histories, open_sites, page,
+};
 use crate::storage::Result;
 use crate::storage::area::{LocatedSite, ResolvedArea};
 use crate::storage::page::Page;
@@ -72,10 +74,9 @@ pub async fn needs_vs_reached(
     goods: &GoodsFilter,
     keyset: &Keyset,
 ) -> Result<Page<NeedsRow>> {
-    let open: Vec<LocatedSite> = sites(conn, scope, area)
+    let open: Vec<LocatedSite> = open_sites(conn, scope, area, to)
         .await?
         .into_iter()
-        .filter(|s| s.is_open_on(to))
         .collect();
     let ids: Vec<Uuid> = open.iter().map(|s| s.id).collect();
     let latest = histories(conn, &ids, to, 1).await?;
