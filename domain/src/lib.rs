@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod code_list;
 pub mod codes;
 pub mod error;
+pub mod insight;
 pub mod latest;
 pub mod pcode;
 pub mod sadd;

@@ -14,6 +14,7 @@ pub mod displacement;
 pub mod distributions;
 pub mod enums;
 pub mod error;
+pub mod insight;
 pub mod openrosa;
 pub mod organisations;
 pub mod reference;
@@ -46,6 +47,7 @@ pub struct Query(
     distributions::DistributionQuery,
     audit::AuditQuery,
     displacement::DisplacementQuery,
+    insight::InsightQuery,
     sync::SyncQuery,
     openrosa::OpenRosaQuery,
     webhooks::WebhookQuery,

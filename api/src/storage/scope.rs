@@ -85,6 +85,19 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Distributions counted in the coordinator insight aggregates (gaps, needs versus
+    /// reached, multi-partner coverage): every organisation's for admins, coordinators and
+    /// partners, since these answers show figures per site or group (suppressed for
+    /// partners below the minimum) and never a partner-invisible row; those at sites in
+    /// its area for an enumerator. Lists of raw rows (the 4W roll-up) use
+    /// [`Self::distributions`].
+    pub fn distributions_in_aggregates(&self) -> Condition {
+        match self.caller.role {
+            Role::Admin | Role::Coordinator | Role::Partner => Condition::all(),
+            Role::Enumerator => self.at_sites_in_area(distribution::Column::SiteId),
+        }
+    }
+
     /// Raw OpenRosa submissions (their XML and media) the caller may see: all for admins
     /// and coordinators, those sent by accounts of its own organisation for everyone else.
     pub fn openrosa_submissions(&self) -> Condition {

@@ -13,6 +13,7 @@ mod dashboard;
 mod demo;
 mod distributions;
 mod http;
+mod insight;
 mod limits;
 mod openrosa;
 mod schema;
