@@ -8,14 +8,18 @@
 //! transaction B takes 11 and commits first; a reader that passes 11 never comes back for
 //! 10. So each row also records its transaction's id (`pg_current_xact_id()`, a 64-bit
 //! `xid8` kept as `BIGINT`), rows are read in `(xid, seq)` order, and a reader only reads
-//! rows whose `xid` is below `pg_snapshot_xmin(pg_current_snapshot())`: every transaction
-//! with a smaller id has finished (committed or rolled back), so its rows are all visible
-//! to the reader's snapshot and no row can appear below that bound later. Any transaction
-//! still running, or starting later, has an id at or above the bound, so its rows sort
-//! after every cursor a reader was handed. Delivery is therefore gap-free and
+//! rows whose `xid` is below the commit bound ([`PG_COMMIT_BOUND`]): the oldest transaction
+//! still running in this database, or the next id to be handed out when none is. Every
+//! transaction with a smaller id has finished (committed or rolled back), so its rows are
+//! all visible to the reader's snapshot and no row can appear below that bound later. Any
+//! transaction still running, or starting later, has an id at or above the bound, so its
+//! rows sort after every cursor a reader was handed. Delivery is therefore gap-free and
 //! exactly-once, and writers never wait for each other (no lock is held to commit).
-//! The cost: a transaction left open delays (never loses) delivery of later changes until
-//! it ends, so keep `idle_in_transaction_session_timeout` set on the server.
+//! The cost: a transaction left open in this database delays (never loses) delivery of
+//! later changes until it ends, so keep `idle_in_transaction_session_timeout` set on the
+//! server. Transactions of other databases on the same server cannot write this log, so the
+//! bound leaves them out (the cluster-wide `pg_snapshot_xmin` would let a long report in
+//! another database stall every reader here).
 //!
 //! SQLite has one writer at a time (every write holds the database write lock to commit),
 //! so `seq` alone is commit order there; `xid` is 0 and no bound is needed.
@@ -432,9 +436,7 @@ pub async fn read(
         })
         .await?;
     let committed = if postgres {
-        Condition::all().add(Expr::cust(
-            "xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-        ))
+        Condition::all().add(Expr::cust(format!("xid < {PG_COMMIT_BOUND}")))
     } else {
         Condition::all()
     };
@@ -470,6 +472,23 @@ pub async fn read(
     })
 }
 
+/// PostgreSQL's commit bound, as a SQL expression: every change-log row with a smaller
+/// `xid` was written by a transaction that has ended. It is the smallest id still running
+/// in the reader's snapshot, leaving out only ids positively seen running in a backend of
+/// another database (which cannot write this database's log; an id not found in
+/// `pg_stat_activity`, such as a prepared transaction's, counts as this database's), or the
+/// snapshot's `xmax` (the next id to be handed out) when none remains. `xid8` values are
+/// matched to `pg_stat_activity`'s 32-bit `backend_xid` modulo 2^32: two running
+/// transactions never share those bits.
+pub const PG_COMMIT_BOUND: &str = "(SELECT COALESCE(\
+    (SELECT MIN(x::text::bigint) FROM pg_snapshot_xip(snap.s) AS x \
+      WHERE x::text::bigint % 4294967296 NOT IN (\
+        SELECT backend_xid::text::bigint FROM pg_stat_activity \
+         WHERE backend_xid IS NOT NULL AND datname IS NOT NULL \
+           AND datname <> current_database())), \
+    pg_snapshot_xmax(snap.s)::text::bigint) \
+  FROM (SELECT pg_current_snapshot() AS s) AS snap)";
+
 /// A position past every change committed so far (PostgreSQL: below the commit bound, so
 /// changes of transactions still running come after it), for a reader that starts now.
 pub async fn head(conn: &impl ConnectionTrait) -> Result<Cursor> {
@@ -481,12 +500,11 @@ pub async fn head(conn: &impl ConnectionTrait) -> Result<Cursor> {
     }
     let backend = conn.get_database_backend();
     let sql = match backend {
-        // Every transaction below xmin has ended; rows of one at or above it sort later.
+        // Every transaction below the bound has ended; rows of one at or above it sort later.
         DbBackend::Postgres => {
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1 AS xid, \
-             9223372036854775807 AS seq"
+            format!("SELECT {PG_COMMIT_BOUND} - 1 AS xid, 9223372036854775807 AS seq")
         }
-        _ => "SELECT 0 AS xid, COALESCE(MAX(seq), 0) AS seq FROM change_log",
+        _ => "SELECT 0 AS xid, COALESCE(MAX(seq), 0) AS seq FROM change_log".to_owned(),
     };
     let bound = Bound::find_by_statement(Statement::from_string(backend, sql))
         .one(conn)
