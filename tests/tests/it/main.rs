@@ -6,6 +6,7 @@ mod areas;
 mod assessments;
 mod audit;
 mod auth;
+mod authorization;
 mod backpressure;
 mod batch;
 mod batch_stock;
