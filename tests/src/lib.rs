@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod soak;
+
 use camptrack::auth::Caller;
 use camptrack::config::ServeArgs;
 use camptrack::storage::accounts::{self, AccountDraft};

@@ -4,15 +4,14 @@
 //! write in flight; and a short soak above the pool size answers every request and loses
 //! nothing it accepted.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use camptrack::config::ServeArgs;
-use camptrack_tests::{TestApp, spawn_app_with_pool};
+use camptrack_tests::{TestApp, soak, spawn_app_with_pool};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 
-use crate::batch::{SUBMIT_BATCH, site_with_rounds};
+use crate::batch::site_with_rounds;
 use crate::metrics::{metric, scrape};
 
 const ME: &str = "{ me { id } }";
@@ -195,112 +194,6 @@ async fn a_stop_finishes_the_write_in_flight_before_the_server_exits() {
     assert_eq!(rounds, 1, "the acknowledged write was kept");
 }
 
-/// What one soak worker saw.
-#[derive(Debug, Default)]
-pub struct Tally {
-    /// Requests answered, by status.
-    pub statuses: std::collections::BTreeMap<u16, u64>,
-    /// 503s that carried `Retry-After` and `UNAVAILABLE`.
-    pub deliberate_503: u64,
-    /// Client UUIDs the server answered ACCEPTED or DUPLICATE for.
-    pub accepted: HashSet<String>,
-    /// Answers that broke a rule, described.
-    pub violations: Vec<String>,
-}
-
-/// Sends `query` until it is answered with something other than a deliberate 503 (the
-/// client's retry loop, honouring `Retry-After` scaled down for the test).
-async fn until_served(
-    http: &reqwest::Client,
-    address: &str,
-    token: &str,
-    query: &str,
-    variables: &Value,
-    tally: &mut Tally,
-) -> Value {
-    loop {
-        let (status, retry, body) = post(http, address, token, query, variables.clone()).await;
-        *tally.statuses.entry(status).or_default() += 1;
-        if status == 503 {
-            let code = body["errors"][0]["extensions"]["code"]
-                .as_str()
-                .unwrap_or("");
-            if retry.is_some() && code == "UNAVAILABLE" {
-                tally.deliberate_503 += 1;
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                continue;
-            }
-        }
-        if status >= 500 || body.get("errors").is_some() {
-            tally.violations.push(format!("{status}: {body}"));
-        }
-        return body;
-    }
-}
-
-/// One worker: `rounds` times a read, a batch write of `batch` assessments and a delta
-/// sync page.
-async fn soak_worker(
-    address: String,
-    token: String,
-    site: String,
-    rounds: usize,
-    batch: usize,
-) -> Tally {
-    let http = client();
-    let mut tally = Tally::default();
-    let mut cursor: Option<String> = None;
-    for _ in 0..rounds {
-        until_served(
-            &http,
-            &address,
-            &token,
-            "{ sites(first: 20) { totalCount edges { node { id code } } } displacement { households individuals } }",
-            &json!({}),
-            &mut tally,
-        )
-        .await;
-        let items = crate::batch::items(&site, batch);
-        let answer = until_served(
-            &http,
-            &address,
-            &token,
-            SUBMIT_BATCH,
-            &json!({ "items": items }),
-            &mut tally,
-        )
-        .await;
-        for item in answer["data"]["submitAssessments"]["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            match item["status"].as_str() {
-                Some("ACCEPTED" | "DUPLICATE") => {
-                    tally
-                        .accepted
-                        .insert(item["clientUuid"].as_str().unwrap_or_default().to_owned());
-                }
-                other => tally.violations.push(format!("item {other:?}: {item}")),
-            }
-        }
-        let feed = until_served(
-            &http,
-            &address,
-            &token,
-            "query($since: String) { changes(since: $since, first: 100) { nextCursor changes { entity entityId } } }",
-            &json!({ "since": cursor }),
-            &mut tally,
-        )
-        .await;
-        cursor = feed["data"]["changes"]["nextCursor"]
-            .as_str()
-            .map(str::to_owned)
-            .or(cursor);
-    }
-    tally
-}
-
 #[tokio::test]
 async fn a_short_soak_above_the_pool_size_answers_every_request_and_loses_nothing() {
     // Pool of 2, 12 concurrent clients, at most 4 served at once: the limit and the pool are
@@ -319,56 +212,39 @@ async fn a_short_soak_above_the_pool_size_answers_every_request_and_loses_nothin
     let site = site_with_rounds(&app).await;
     let workers: Vec<_> = (0..12)
         .map(|_| {
-            tokio::spawn(soak_worker(
+            tokio::spawn(soak::worker(
                 app.address.clone(),
                 app.admin_token.clone(),
                 site.clone(),
                 4,
+                None,
                 5,
             ))
         })
         .collect();
-    let mut accepted = HashSet::new();
-    let mut answered = 0;
+    let mut tally = soak::Tally::default();
     for worker in workers {
-        let tally = worker.await.expect("worker");
-        assert!(tally.violations.is_empty(), "{:#?}", tally.violations);
-        for (status, n) in &tally.statuses {
-            assert!(
-                *status == 200 || *status == 503,
-                "only 200 and deliberate 503: {:?}",
-                tally.statuses
-            );
-            answered += n;
-        }
-        accepted.extend(tally.accepted);
+        tally.merge(worker.await.expect("worker"));
     }
-    assert!(answered >= 12 * 4 * 3);
+    assert!(tally.violations.is_empty(), "{:#?}", tally.violations);
+    assert!(
+        tally.statuses.keys().all(|s| *s == 200 || *s == 503),
+        "only 200 and deliberate 503: {:?}",
+        tally.statuses
+    );
+    assert_eq!(tally.answered(), 12 * 4 * 3 + tally.deliberate_503);
     assert_eq!(
-        accepted.len(),
+        tally.accepted.len(),
         12 * 4 * 5,
         "every item was accepted once retried"
     );
-    // Nothing accepted was lost: each accepted client UUID is stored, once.
     // Nothing accepted was lost: the store holds exactly as many assessments, and each
     // accepted client UUID is known to it.
-    let total = app
-        .admin("{ assessments { totalCount } }", json!({}))
-        .await
-        .data()["assessments"]["totalCount"]
-        .as_u64()
-        .expect("count");
-    assert_eq!(total, accepted.len() as u64, "one row per accepted item");
-    let accepted: Vec<String> = accepted.into_iter().collect();
-    for chunk in accepted.chunks(100) {
-        let answer = app
-            .admin(
-                "query($ids: [UUID!]!) { submissionStatus(clientUuids: $ids) { clientUuid known } }",
-                json!({ "ids": chunk }),
-            )
-            .await;
-        for status in answer.data()["submissionStatus"].as_array().expect("list") {
-            assert_eq!(status["known"], true, "{status}");
-        }
-    }
+    let (known, total) = soak::stored(&app.address, &app.admin_token, &tally.accepted).await;
+    assert_eq!(known, tally.accepted.len());
+    assert_eq!(
+        total,
+        tally.accepted.len() as u64,
+        "one row per accepted item"
+    );
 }
