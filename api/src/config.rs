@@ -57,6 +57,44 @@ pub struct TokenCreateArgs {
     /// Account name.
     #[arg(long, default_value = "camptrack administrator")]
     pub name: String,
+    /// Make the token expire after this long: a number and a unit, `s`, `m`, `h`, `d` or
+    /// `w` (e.g. `90d`, `12h`). Without it the token lives until revoked.
+    #[arg(long, value_parser = parse_lifetime)]
+    pub expires_in: Option<chrono::TimeDelta>,
+}
+
+/// Parses a token lifetime such as `90d`, `12h`, `30m`, `2w` or `3600s`.
+///
+/// ```
+/// use camptrack::config::parse_lifetime;
+/// assert_eq!(parse_lifetime("90d"), Ok(chrono::TimeDelta::days(90)));
+/// assert_eq!(parse_lifetime("12h"), Ok(chrono::TimeDelta::hours(12)));
+/// assert!(parse_lifetime("0d").is_err());
+/// assert!(parse_lifetime("90").is_err());
+/// ```
+pub fn parse_lifetime(text: &str) -> Result<chrono::TimeDelta, String> {
+    let text = text.trim();
+    let usage = || {
+        format!("`{text}` is not a lifetime: write a number and a unit (s, m, h, d, w), e.g. 90d")
+    };
+    let unit_at = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(usage)?;
+    let (number, unit) = text.split_at(unit_at);
+    let n: i64 = number.parse().map_err(|_| usage())?;
+    let seconds_per = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(usage()),
+    };
+    let seconds = n.checked_mul(seconds_per).ok_or_else(usage)?;
+    if seconds <= 0 || seconds > 100 * 366 * 86_400 {
+        return Err(format!(
+            "`{text}`: a lifetime must be more than zero and at most 100 years"
+        ));
+    }
+    Ok(chrono::TimeDelta::seconds(seconds))
 }
 
 /// `demo` arguments.
@@ -183,7 +221,8 @@ pub struct ServeArgs {
     /// `Host` (and `X-Forwarded-Proto`).
     #[arg(long, env = "CAMPTRACK_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Answer schema introspection queries.
+    /// Answer schema introspection queries (`__schema`, `__type`); `false` in production
+    /// answers them with a `FORBIDDEN` error saying introspection is disabled.
     #[arg(long, env = "CAMPTRACK_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
     /// Run the webhook delivery worker in this process (every process may; they share
@@ -228,6 +267,43 @@ pub struct ServeArgs {
     /// Webhook deliveries one process attempts at once.
     #[arg(long, env = "CAMPTRACK_WEBHOOK_CONCURRENCY", default_value_t = 8)]
     pub webhook_concurrency: usize,
+    /// Most requests served at once; more wait up to `--queue-timeout-ms` for a slot, then
+    /// get `503` with `Retry-After` and `extensions.code` `UNAVAILABLE`. Health checks and
+    /// `/metrics` are not counted.
+    #[arg(long, env = "CAMPTRACK_MAX_CONCURRENT_REQUESTS", default_value_t = 64)]
+    pub max_concurrent_requests: usize,
+    /// Milliseconds a request waits for a slot when `--max-concurrent-requests` are busy.
+    #[arg(long, env = "CAMPTRACK_QUEUE_TIMEOUT_MS", default_value_t = 2000)]
+    pub queue_timeout_ms: u64,
+    /// Seconds clients are told to wait (`Retry-After`) after a `503` or `429`.
+    #[arg(long, env = "CAMPTRACK_RETRY_AFTER_SECS", default_value_t = 2)]
+    pub retry_after_secs: u64,
+    /// Failed authentications (an unknown, revoked or expired token) one client address may
+    /// make per window before it gets `429` until the window ends; `0` turns this off.
+    #[arg(long, env = "CAMPTRACK_AUTH_FAILURE_LIMIT", default_value_t = 20)]
+    pub auth_failure_limit: u32,
+    /// Length of the failed-authentication window, in seconds.
+    #[arg(
+        long,
+        env = "CAMPTRACK_AUTH_FAILURE_WINDOW_SECS",
+        default_value_t = 300
+    )]
+    pub auth_failure_window_secs: u64,
+    /// Browser origins allowed to call the API cross-origin (CORS), comma-separated, e.g.
+    /// `https://dashboard.example.org`; `*` allows any. Empty (the default): no CORS
+    /// headers, so browsers refuse cross-origin calls.
+    #[arg(long, env = "CAMPTRACK_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Who may read `/metrics`: `loopback` (requests from 127.0.0.1/::1 not forwarded by a
+    /// proxy), `open` (anyone who reaches the server) or `off`.
+    #[arg(long, env = "CAMPTRACK_METRICS", value_enum, default_value_t = MetricsAccess::Loopback)]
+    pub metrics: MetricsAccess,
+    /// PEM certificate chain; with `--tls-key`, the server speaks HTTPS (rustls) itself.
+    #[arg(long, env = "CAMPTRACK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `--tls-cert`.
+    #[arg(long, env = "CAMPTRACK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 /// The webhook allow-list: networks parsed from `CAMPTRACK_WEBHOOK_ALLOW_NETS`.
@@ -236,6 +312,18 @@ pub struct AllowNets(pub Vec<crate::webhooks::Net>);
 
 fn parse_allow_nets(raw: &str) -> Result<AllowNets, String> {
     crate::webhooks::guard::parse_nets(raw).map(AllowNets)
+}
+
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Only requests from a loopback address that carry no proxy forwarding header.
+    Loopback,
+    /// Anyone who reaches the server (put it on a private network).
+    Open,
+    /// Not served.
+    Off,
 }
 
 impl Default for ServeArgs {
@@ -292,6 +380,11 @@ impl ServeArgs {
             disable_after: Duration::from_secs(self.webhook_disable_after_secs),
             concurrency: self.webhook_concurrency.max(1),
         }
+    }
+
+    /// How long a request waits for a slot when the server is saturated.
+    pub fn queue_timeout(&self) -> Duration {
+        Duration::from_millis(self.queue_timeout_ms)
     }
 
     /// The request timeout.

@@ -11,6 +11,7 @@ pub mod http;
 pub mod run;
 pub mod storage;
 pub mod telemetry;
+pub mod tls;
 pub mod webhooks;
 
 use std::future::Future;
@@ -18,13 +19,19 @@ use std::future::Future;
 pub use http::{AppState, app};
 use tokio::net::TcpListener;
 
-/// Serves `state` on `listener` until `shutdown` resolves, then finishes in-flight requests.
-/// The webhook delivery worker runs beside it (unless disabled) and stops with it.
+/// Serves `state` on `listener` until `shutdown` resolves, then finishes in-flight requests
+/// (writes in progress commit and are answered). Speaks HTTPS when the settings name a TLS
+/// certificate and key. The webhook delivery worker runs beside it (unless disabled) and
+/// stops with it.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let tls = match (&state.settings.tls_cert, &state.settings.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::config(cert, key)?),
+        _ => None,
+    };
     let hooks = state.settings.webhook_settings();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = hooks.enabled.then(|| {
@@ -34,12 +41,23 @@ pub async fn serve(
             stopped,
         ))
     });
-    let served = axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop.send(true);
-        })
-        .await;
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
+    let app = app(state).into_make_service_with_connect_info::<http::ClientAddr>();
+    let served = match tls {
+        Some(config) => {
+            axum::serve(tls::TlsListener::new(listener, config)?, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     if let Some(worker) = worker {
         // An attempt in flight finishes (bounded by its timeout) or is retried later.
         let _ = tokio::time::timeout(hooks.lease(), worker).await;

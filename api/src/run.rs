@@ -135,7 +135,8 @@ async fn create_token(
         None,
         account.id,
         "created on the command line".to_owned(),
-        None,
+        args.expires_in
+            .map(|lifetime| chrono::Utc::now() + lifetime),
     )
     .await?;
     let mut out = std::io::stdout().lock();

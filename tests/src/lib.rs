@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod soak;
+
 use camptrack::auth::Caller;
 use camptrack::config::ServeArgs;
 use camptrack::storage::accounts::{self, AccountDraft};
@@ -56,10 +58,21 @@ impl ScratchDatabase {
 
     /// Connects to it and brings its schema up to date.
     pub async fn connect(&self) -> DatabaseConnection {
+        self.connect_with(8, std::time::Duration::from_secs(10))
+            .await
+    }
+
+    /// Connects with a pool of at most `max_connections` that waits `acquire_timeout` for a
+    /// connection, and brings the schema up to date.
+    pub async fn connect_with(
+        &self,
+        max_connections: u32,
+        acquire_timeout: std::time::Duration,
+    ) -> DatabaseConnection {
         let db = db::connect(&DbSettings {
             url: self.url.clone(),
-            max_connections: 8,
-            acquire_timeout: std::time::Duration::from_secs(10),
+            max_connections,
+            acquire_timeout,
             busy_timeout: std::time::Duration::from_secs(10),
         })
         .await
@@ -94,11 +107,34 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server with `settings` (its `listen` is ignored: it binds 127.0.0.1:0).
 pub async fn spawn_app_with(settings: ServeArgs) -> TestApp {
+    let database = ScratchDatabase::new().await;
+    let db = database.connect().await;
+    serve_on(database, db, settings).await
+}
+
+/// Starts a server with `settings` whose pool holds at most `max_connections` and waits
+/// `acquire_timeout` for one; `TestApp::db` is that same pool, so a test can hold its
+/// connections to saturate the server.
+pub async fn spawn_app_with_pool(
+    settings: ServeArgs,
+    max_connections: u32,
+    acquire_timeout: std::time::Duration,
+) -> TestApp {
+    let database = ScratchDatabase::new().await;
+    let db = database
+        .connect_with(max_connections, acquire_timeout)
+        .await;
+    serve_on(database, db, settings).await
+}
+
+async fn serve_on(
+    database: ScratchDatabase,
+    db: DatabaseConnection,
+    settings: ServeArgs,
+) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         camptrack::telemetry::init(camptrack::config::LogFormat::Text);
     }
-    let database = ScratchDatabase::new().await;
-    let db = database.connect().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -243,11 +279,19 @@ async fn postgres_template(admin_url: &str) -> String {
     template
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
+impl TestApp {
+    /// Tells the server to stop: it refuses new connections and finishes the requests in
+    /// flight.
+    pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

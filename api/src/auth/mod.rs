@@ -41,15 +41,38 @@ impl AccountArea {
     }
 }
 
-/// Why a token was not accepted. Deliberately vague towards the client.
+/// Why a token was not accepted. Telling a holder of a real token that it expired or was
+/// revoked helps them and no one else: guessing a token is not made easier by it.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    /// No such token, or revoked, or expired, or its account disabled.
-    #[error("the token is unknown, revoked or expired")]
+    /// No token has this value.
+    #[error("the token is unknown: check that it was copied whole")]
     InvalidToken,
+    /// The token was revoked.
+    #[error("the token was revoked; ask an administrator for a new one")]
+    Revoked,
+    /// The token is past its expiry time.
+    #[error("the token expired at {0}; ask an administrator for a new one")]
+    Expired(chrono::DateTime<chrono::Utc>),
+    /// The token's account is disabled.
+    #[error("the account of this token is disabled")]
+    AccountDisabled,
     /// The `Authorization` header is not `Bearer <token>`.
     #[error("the Authorization header must be `Bearer <token>`")]
     Malformed,
+}
+
+impl AuthError {
+    /// A stable word for `extensions.reason`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::InvalidToken => "UNKNOWN_TOKEN",
+            Self::Revoked => "REVOKED",
+            Self::Expired(_) => "EXPIRED",
+            Self::AccountDisabled => "ACCOUNT_DISABLED",
+            Self::Malformed => "MALFORMED",
+        }
+    }
 }
 
 /// The app and device a request comes from, as its headers say: `X-Client-App: NAME/VERSION`

@@ -21,6 +21,9 @@ pub mod code {
     pub const CONFLICT: &str = "CONFLICT";
     /// The request exceeds a configured limit.
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
+    /// The server is saturated or its database unreachable right now; nothing was done.
+    /// Sent with HTTP 503 and `Retry-After`: retry the same request later.
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
     /// Something failed on the server; `extensions.requestId` identifies it in the logs.
     pub const INTERNAL: &str = "INTERNAL";
 }
@@ -87,7 +90,7 @@ pub fn storage(err: StorageError) -> async_graphql::Error {
         StorageError::Unavailable(cause) => {
             tracing::warn!(error = %cause, "database unavailable");
             coded(
-                code::INTERNAL,
+                code::UNAVAILABLE,
                 format!("the database is unavailable right now; try again shortly (request {request_id})"),
             )
             .extend_with(|_, e| e.set("requestId", request_id.clone()))

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
+use super::metrics::ErrorCodes;
 use crate::auth::{AuthError, Caller, ClientApp, hash_token};
 use crate::graphql::error::code;
 use crate::storage::accounts;
@@ -60,22 +61,39 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
 
 /// An error response that never reached execution.
 fn request_error(status: StatusCode, media: Media, code: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (
+    coded_response(
+        status,
+        media,
+        code,
+        json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
+    )
+}
+
+/// `body` as a response, its error code left for the metrics.
+fn coded_response(
+    status: StatusCode,
+    media: Media,
+    code: &str,
+    body: serde_json::Value,
+) -> Response {
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, media.content_type())],
         body.to_string(),
     )
-        .into_response()
+        .into_response();
+    response
+        .extensions_mut()
+        .insert(ErrorCodes(vec![code.to_owned()]));
+    response
 }
 
 fn unauthenticated(media: Media, err: &AuthError) -> Response {
-    let mut response = request_error(
-        StatusCode::UNAUTHORIZED,
-        media,
-        code::UNAUTHENTICATED,
-        &err.to_string(),
-    );
+    let body = json!({ "errors": [{
+        "message": err.to_string(),
+        "extensions": { "code": code::UNAUTHENTICATED, "reason": err.reason() },
+    }] });
+    let mut response = coded_response(StatusCode::UNAUTHORIZED, media, code::UNAUTHENTICATED, body);
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -100,17 +118,28 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Ca
     if token.is_empty() {
         return Ok(None);
     }
-    match accounts::authenticate(&state.db, &hash_token(token)).await {
-        Ok(Some(caller)) => Ok(Some(caller)),
-        Ok(None) => Err(unauthenticated(media, &AuthError::InvalidToken)),
+    match accounts::check_token(&state.db, &hash_token(token)).await {
+        Ok(status) => status
+            .into_caller()
+            .map(Some)
+            .map_err(|err| unauthenticated(media, &err)),
         Err(err) => {
             let gql = crate::graphql::error::storage(err);
-            Err(request_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                media,
-                code::INTERNAL,
-                &gql.message,
-            ))
+            let code = gql
+                .extensions
+                .as_ref()
+                .and_then(|e| e.get("code"))
+                .and_then(|v| match v {
+                    async_graphql::Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| code::INTERNAL.to_owned());
+            let status = if code == code::UNAVAILABLE {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            Err(request_error(status, media, &code, &gql.message))
         }
     }
 }
@@ -300,18 +329,37 @@ async fn execute(
     client: ClientApp,
     media: Media,
 ) -> Response {
+    if !state.settings.introspection && asks_introspection(&batch) {
+        let status = match media {
+            Media::GraphqlResponse => StatusCode::BAD_REQUEST,
+            Media::Json => StatusCode::OK,
+        };
+        return request_error(
+            status,
+            media,
+            code::FORBIDDEN,
+            "introspection is disabled on this server (CAMPTRACK_INTROSPECTION=false); the schema is published with the project (tests/schema.graphql)",
+        );
+    }
     let batch = batch.data(client);
     let batch = match caller {
         Some(caller) => batch.data(caller),
         None => batch,
     };
     let response = state.schema.execute_batch(batch).await;
+    let mut codes = Vec::new();
+    let mut note = |errors: &mut Vec<ServerError>| {
+        for err in errors.iter_mut() {
+            classify(err);
+            codes.push(error_code(err));
+        }
+    };
     let (status, body) = match response {
         BatchResponse::Single(mut r) => {
             let failed_before_execution = !r.errors.is_empty()
                 && r.data == async_graphql::Value::Null
                 && r.errors.iter().all(|e| e.path.is_empty());
-            r.errors.iter_mut().for_each(classify);
+            note(&mut r.errors);
             let status = if media == Media::GraphqlResponse && failed_before_execution {
                 StatusCode::BAD_REQUEST
             } else {
@@ -327,7 +375,7 @@ async fn execute(
         }
         BatchResponse::Batch(mut items) => {
             for r in &mut items {
-                r.errors.iter_mut().for_each(classify);
+                note(&mut r.errors);
             }
             (
                 StatusCode::OK,
@@ -335,12 +383,59 @@ async fn execute(
             )
         }
     };
-    (
+    // The database was out of reach (pool timeout, database down): a server condition the
+    // client should retry, not a 200; the load layer adds `Retry-After`.
+    let status = if codes.iter().any(|c| c == code::UNAVAILABLE) {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        status
+    };
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, media.content_type())],
         body.to_string(),
     )
-        .into_response()
+        .into_response();
+    if !codes.is_empty() {
+        response.extensions_mut().insert(ErrorCodes(codes));
+    }
+    response
+}
+
+/// Whether any operation of `batch` selects `__schema` or `__type` (anywhere, fragments
+/// included). The engine, with introspection disabled, would answer such a query with a
+/// silent `null`; this lets the handler say why instead.
+fn asks_introspection(batch: &BatchRequest) -> bool {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    fn walk(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(f) => {
+                matches!(f.node.name.node.as_str(), "__schema" | "__type")
+                    || walk(&f.node.selection_set.node)
+            }
+            Selection::FragmentSpread(_) => false,
+            Selection::InlineFragment(f) => walk(&f.node.selection_set.node),
+        })
+    }
+    batch.iter().any(|request| {
+        async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
+            doc.operations
+                .iter()
+                .any(|(_, op)| walk(&op.node.selection_set.node))
+                || doc
+                    .fragments
+                    .values()
+                    .any(|f| walk(&f.node.selection_set.node))
+        })
+    })
+}
+
+/// The `extensions.code` of a classified error.
+fn error_code(err: &ServerError) -> String {
+    match err.extensions.as_ref().and_then(|e| e.get("code")) {
+        Some(async_graphql::Value::String(s)) => s.clone(),
+        _ => code::INTERNAL.to_owned(),
+    }
 }
 
 /// Gives every error an `extensions.code`: limits, parse and validation failures from the

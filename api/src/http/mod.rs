@@ -1,21 +1,30 @@
 //! HTTP: the router, the GraphQL-over-HTTP handler, health checks, GraphiQL, OpenRosa and
-//! the dashboard.
+//! the dashboard, and the layers every route gets: request context, metrics, security
+//! headers, CORS, the failed-authentication throttle, the concurrency limit and the request
+//! timeout.
 
 mod dashboard;
 mod graphiql;
 mod graphql;
 mod health;
+mod load;
+pub mod metrics;
 pub mod openrosa;
 mod request;
+mod security;
+pub mod throttle;
 
+pub use load::Slots;
+pub use metrics::Metrics;
 pub use request::redact_path;
+pub use throttle::{AuthThrottle, ClientAddr};
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::config::ServeArgs;
 use crate::graphql::CamptrackSchema;
@@ -30,6 +39,12 @@ pub struct AppState {
     pub schema: CamptrackSchema,
     /// Server settings.
     pub settings: Arc<ServeArgs>,
+    /// The concurrency limit's slots (per process).
+    pub slots: Arc<Slots>,
+    /// Failed authentications per client address (per process).
+    pub throttle: Arc<AuthThrottle>,
+    /// This process's metrics.
+    pub metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -45,7 +60,14 @@ impl AppState {
     pub fn new(db: DatabaseConnection, settings: ServeArgs) -> Self {
         let schema =
             crate::graphql::schema(db.clone(), settings.policy(), &settings.schema_limits());
+        let throttle = AuthThrottle::new(
+            settings.auth_failure_limit,
+            std::time::Duration::from_secs(settings.auth_failure_window_secs),
+        );
         Self {
+            slots: Arc::new(Slots::new(settings.max_concurrent_requests)),
+            throttle: Arc::new(throttle),
+            metrics: Arc::new(Metrics::new(&db)),
             db,
             schema,
             settings: Arc::new(settings),
@@ -53,11 +75,12 @@ impl AppState {
     }
 }
 
-/// The whole application.
+/// The whole application. Routes go above the layers: `Router::layer` wraps the routes
+/// present when it is called, so every route added there gets every layer.
 pub fn app(state: AppState) -> Router {
-    let timeout = state.settings.request_timeout();
     let openrosa = openrosa::router(&state);
-    Router::new()
+    let cors = security::cors(&state.settings.cors_origins);
+    let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .nest("/openrosa", openrosa.clone())
         .nest("/key/{token}/openrosa", openrosa)
@@ -66,10 +89,20 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/", get(dashboard::page))
         .route("/dashboard/{file}", get(dashboard::asset))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::GATEWAY_TIMEOUT,
-            timeout,
-        ))
+        .route("/metrics", get(metrics::serve))
+        // Innermost first: the timeout runs inside the concurrency slot, so a timed-out
+        // request frees its slot.
+        .layer(from_fn_with_state(state.clone(), load::timeout))
+        .layer(from_fn_with_state(state.clone(), load::limit))
+        .layer(from_fn_with_state(state.clone(), throttle::throttle));
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
+        .layer(from_fn_with_state(state.clone(), load::retry_hint))
+        .layer(from_fn_with_state(state.clone(), security::headers))
+        .layer(from_fn_with_state(state.clone(), metrics::record))
         .layer(axum::middleware::from_fn(request::context))
         .with_state(state)
 }

@@ -342,24 +342,68 @@ pub async fn tokens(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<Vec
         .collect())
 }
 
+/// What a presented token turned out to be.
+#[derive(Debug)]
+pub enum TokenStatus {
+    /// Live, for an enabled account.
+    Live(Caller),
+    /// No token has this hash.
+    Unknown,
+    /// Revoked.
+    Revoked,
+    /// Past its expiry time.
+    Expired(DateTime<Utc>),
+    /// Its account is disabled.
+    AccountDisabled,
+}
+
+impl TokenStatus {
+    /// The caller, or why the token is refused.
+    pub fn into_caller(self) -> std::result::Result<Caller, crate::auth::AuthError> {
+        use crate::auth::AuthError;
+        match self {
+            Self::Live(caller) => Ok(caller),
+            Self::Unknown => Err(AuthError::InvalidToken),
+            Self::Revoked => Err(AuthError::Revoked),
+            Self::Expired(at) => Err(AuthError::Expired(at)),
+            Self::AccountDisabled => Err(AuthError::AccountDisabled),
+        }
+    }
+}
+
 /// The caller behind a token hash, if the token is live and its account enabled. Marks the
 /// token used at most once a minute, so reads do not turn into a write per request.
 pub async fn authenticate(conn: &impl ConnectionTrait, token_hash: &str) -> Result<Option<Caller>> {
+    Ok(match check_token(conn, token_hash).await? {
+        TokenStatus::Live(caller) => Some(caller),
+        _ => None,
+    })
+}
+
+/// What the token with `token_hash` is: live (with its caller) or why not. The lookup goes
+/// by the SHA-256 of the presented token through a unique index, so no secret is compared
+/// byte by byte: timing reveals at most how a hash of the guess relates to stored hashes,
+/// which does not help find a token (finding a preimage is the hard problem).
+pub async fn check_token(conn: &impl ConnectionTrait, token_hash: &str) -> Result<TokenStatus> {
     let now = super::now();
     let Some(token) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash))
-        .filter(api_token::Column::RevokedAt.is_null())
         .one(conn)
         .await?
     else {
-        return Ok(None);
+        return Ok(TokenStatus::Unknown);
     };
-    if token.expires_at.is_some_and(|at| at <= now) {
-        return Ok(None);
+    if token.revoked_at.is_some() {
+        return Ok(TokenStatus::Revoked);
+    }
+    if let Some(at) = token.expires_at
+        && at <= now
+    {
+        return Ok(TokenStatus::Expired(at));
     }
     let account = get(conn, token.account_id).await?;
     if account.disabled_at.is_some() {
-        return Ok(None);
+        return Ok(TokenStatus::AccountDisabled);
     }
     if token
         .last_used_at
@@ -371,5 +415,5 @@ pub async fn authenticate(conn: &impl ConnectionTrait, token_hash: &str) -> Resu
             .exec(conn)
             .await?;
     }
-    Ok(Some(account.into_caller()))
+    Ok(TokenStatus::Live(account.into_caller()))
 }

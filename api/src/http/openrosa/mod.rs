@@ -171,13 +171,10 @@ impl FromRequestParts<AppState> for Device {
                 (token, "/openrosa".to_owned())
             }
         };
-        let caller = match accounts::authenticate(&state.db, &hash_token(&token)).await {
-            Ok(Some(caller)) => caller,
-            Ok(None) => {
-                return Err(unauthorized(
-                    "the token is unknown, revoked or expired; ask your coordinator for a new one",
-                ));
-            }
+        let caller = match accounts::check_token(&state.db, &hash_token(&token)).await {
+            Ok(status) => status
+                .into_caller()
+                .map_err(|err| unauthorized(&err.to_string()))?,
             Err(e) => return Err(storage_error(e).into_response()),
         };
         let base = format!("{}{prefix}", public_base(state, &parts.headers));
