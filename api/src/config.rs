@@ -186,6 +186,21 @@ pub struct ServeArgs {
     /// Answer schema introspection queries.
     #[arg(long, env = "CAMPTRACK_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+    /// Milliseconds between a live subscription's reads of the change log when nothing
+    /// woke it (a write in this process, or a PostgreSQL notification from any process):
+    /// the longest a change can wait when a notification is lost.
+    #[arg(long, env = "CAMPTRACK_LIVE_POLL_INTERVAL_MS", default_value_t = 2000)]
+    pub live_poll_interval_ms: u64,
+    /// On PostgreSQL, `LISTEN` for writes made by any camptrack process, so live
+    /// subscriptions hear of them at once rather than at the next poll.
+    #[arg(long, env = "CAMPTRACK_LIVE_LISTEN", default_value_t = true, action = clap::ArgAction::Set)]
+    pub live_listen: bool,
+    /// Most subscriptions (and operations in flight) on one WebSocket connection.
+    #[arg(long, env = "CAMPTRACK_WS_MAX_SUBSCRIPTIONS", default_value_t = 20)]
+    pub ws_max_subscriptions: usize,
+    /// Seconds a WebSocket client has to send `connection_init` before it is closed (4408).
+    #[arg(long, env = "CAMPTRACK_WS_INIT_TIMEOUT_SECS", default_value_t = 10)]
+    pub ws_init_timeout_secs: u64,
 }
 
 impl Default for ServeArgs {
@@ -225,6 +240,14 @@ impl ServeArgs {
             future_capture_tolerance: chrono::TimeDelta::seconds(
                 self.future_capture_tolerance_secs.into(),
             ),
+        }
+    }
+
+    /// How live subscriptions are fed.
+    pub fn live(&self) -> crate::live::LiveSettings {
+        crate::live::LiveSettings {
+            poll_interval: Duration::from_millis(self.live_poll_interval_ms.max(10)),
+            listen: self.live_listen,
         }
     }
 

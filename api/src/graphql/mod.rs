@@ -14,6 +14,7 @@ pub mod displacement;
 pub mod distributions;
 pub mod enums;
 pub mod error;
+pub mod live;
 pub mod openrosa;
 pub mod organisations;
 pub mod reference;
@@ -24,7 +25,7 @@ pub mod stock;
 pub mod sync;
 pub mod warehouses;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use context::Policy;
@@ -64,8 +65,12 @@ pub struct Mutation(
     distributions::DistributionMutation,
 );
 
+/// The subscription root (served over WebSocket at `/graphql/ws`).
+#[derive(Debug, Default, MergedSubscription)]
+pub struct Subscription(live::LiveSubscription);
+
 /// camptrack's schema.
-pub type CamptrackSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type CamptrackSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits every request is held to.
 #[derive(Debug, Clone)]
@@ -80,12 +85,16 @@ pub struct SchemaLimits {
 
 /// Builds the schema over `db` with `policy` and `limits`.
 pub fn schema(db: DatabaseConnection, policy: Policy, limits: &SchemaLimits) -> CamptrackSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(db)
-        .data(policy)
-        .data(crate::storage::area::AreaCache::default())
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity);
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .data(db)
+    .data(policy)
+    .data(crate::storage::area::AreaCache::default())
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
@@ -94,7 +103,11 @@ pub fn schema(db: DatabaseConnection, policy: Policy, limits: &SchemaLimits) -> 
 
 /// The schema's SDL, for the snapshot test and for clients generating code.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish()
+    .sdl()
 }

@@ -5,6 +5,7 @@ mod graphql;
 mod health;
 pub mod openrosa;
 mod request;
+mod ws;
 
 pub use request::redact_path;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub schema: CamptrackSchema,
     /// Server settings.
     pub settings: Arc<ServeArgs>,
+    /// Wakes this process's live subscriptions.
+    pub live: crate::live::LiveHub,
 }
 
 impl std::fmt::Debug for AppState {
@@ -43,10 +46,12 @@ impl AppState {
     pub fn new(db: DatabaseConnection, settings: ServeArgs) -> Self {
         let schema =
             crate::graphql::schema(db.clone(), settings.policy(), &settings.schema_limits());
+        let live = crate::live::LiveHub::new(db.clone(), settings.live());
         Self {
             db,
             schema,
             settings: Arc::new(settings),
+            live,
         }
     }
 }
@@ -57,6 +62,7 @@ pub fn app(state: AppState) -> Router {
     let openrosa = openrosa::router(&state);
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
         .nest("/openrosa", openrosa.clone())
         .nest("/key/{token}/openrosa", openrosa)
         .route("/graphiql/{file}", get(graphiql::asset))
@@ -66,6 +72,10 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.live.clone(),
+            ws::wake_after_writes,
         ))
         .layer(axum::middleware::from_fn(request::context))
         .with_state(state)

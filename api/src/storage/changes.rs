@@ -134,7 +134,7 @@ impl Operation {
         }
     }
 
-    fn parse(code: &str) -> Result<Self> {
+    pub(super) fn parse(code: &str) -> Result<Self> {
         Ok(match code {
             "CREATE" => Self::Create,
             "UPDATE" => Self::Update,
@@ -271,7 +271,7 @@ pub(super) async fn append(conn: &impl ConnectionTrait, entry: Entry) -> Result<
         ])
         .to_owned();
     conn.execute(&insert).await?;
-    Ok(())
+    super::live::notify(conn).await
 }
 
 /// A position in the change log. Clients see it as an opaque string; `"0"` is the start.
@@ -299,7 +299,7 @@ impl Cursor {
         (cursor.xid >= 0 && cursor.seq >= 0).then_some(cursor)
     }
 
-    fn of(row: &change_log::Model) -> Self {
+    pub(super) fn of(row: &change_log::Model) -> Self {
         Self {
             xid: row.xid,
             seq: row.seq,
@@ -307,7 +307,7 @@ impl Cursor {
     }
 
     /// Rows after this position.
-    fn after(self) -> Condition {
+    pub(super) fn after(self) -> Condition {
         use change_log::Column as C;
         Condition::any().add(C::Xid.gt(self.xid)).add(
             Condition::all()

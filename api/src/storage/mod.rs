@@ -21,6 +21,7 @@ pub mod distributions;
 mod entities;
 mod error;
 pub mod import;
+pub mod live;
 pub mod openrosa;
 pub mod organisations;
 pub mod page;

@@ -17,4 +17,5 @@ mod openrosa;
 mod schema;
 mod sites;
 mod stock;
+mod subscriptions;
 mod sync;
