@@ -201,6 +201,10 @@ pub struct ServeArgs {
     /// Seconds a WebSocket client has to send `connection_init` before it is closed (4408).
     #[arg(long, env = "CAMPTRACK_WS_INIT_TIMEOUT_SECS", default_value_t = 10)]
     pub ws_init_timeout_secs: u64,
+    /// Seconds between checks that an open WebSocket's token is still valid; a revoked or
+    /// expired token (or a disabled account) closes the socket with 4403.
+    #[arg(long, env = "CAMPTRACK_WS_REAUTH_SECS", default_value_t = 60)]
+    pub ws_reauth_secs: u64,
 }
 
 impl Default for ServeArgs {

@@ -4,7 +4,8 @@
 //! set headers on a WebSocket) and every close code is the protocol's:
 //!
 //! - `connection_init` must carry `{"authorization": "Bearer <token>"}` or
-//!   `{"token": "<token>"}`; a missing, unknown or revoked token closes with 4403;
+//!   `{"token": "<token>"}`; a missing, unknown or revoked token closes with 4403, and so
+//!   does an open connection whose token is revoked (checked every `ws_reauth_secs`);
 //!   a second `connection_init` with 4429; none within the timeout with 4408;
 //! - `subscribe` before `connection_ack` closes with 4401; an id already in use with 4409;
 //!   a message that is not one of the protocol's with 4400; a wrong subprotocol with 4406;
@@ -142,6 +143,8 @@ struct Connection {
     state: AppState,
     client: ClientApp,
     caller: Option<Caller>,
+    /// The hash of the connection's token, checked again every `ws_reauth_secs`.
+    token_hash: Option<String>,
     initialised: bool,
     operations: HashMap<String, (u64, AbortHandle)>,
     generation: u64,
@@ -156,6 +159,7 @@ impl Connection {
             state,
             client,
             caller: None,
+            token_hash: None,
             initialised: false,
             operations: HashMap::new(),
             generation: 0,
@@ -169,10 +173,18 @@ impl Connection {
             self.state.settings.ws_init_timeout_secs.max(1),
         ));
         tokio::pin!(init_deadline);
+        let every = std::time::Duration::from_secs(self.state.settings.ws_reauth_secs.max(1));
+        let mut reauthenticate =
+            tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         let closing = loop {
             tokio::select! {
                 () = &mut init_deadline, if !self.initialised => {
                     break Some(Close(4408, "Connection initialisation timeout".to_owned()));
+                }
+                _ = reauthenticate.tick(), if self.token_hash.is_some() => {
+                    if let Err(close) = self.still_valid().await {
+                        break Some(close);
+                    }
                 }
                 message = socket.recv() => match message {
                     Some(Ok(Message::Text(text))) => match self.receive(text.as_str()).await {
@@ -226,7 +238,9 @@ impl Connection {
                     return Err(Close(4429, "Too many initialisation requests".to_owned()));
                 }
                 self.initialised = true;
-                self.caller = Some(self.authenticate(payload).await?);
+                let (caller, token_hash) = self.authenticate(payload).await?;
+                self.caller = Some(caller);
+                self.token_hash = Some(token_hash);
                 Ok(vec![json!({ "type": "connection_ack" })])
             }
             ClientMessage::Ping { .. } => Ok(vec![json!({ "type": "pong" })]),
@@ -241,8 +255,8 @@ impl Connection {
         }
     }
 
-    /// The caller named by the `connection_init` payload's token.
-    async fn authenticate(&self, payload: Option<Value>) -> Result<Caller, Close> {
+    /// The caller named by the `connection_init` payload's token, and the token's hash.
+    async fn authenticate(&self, payload: Option<Value>) -> Result<(Caller, String), Close> {
         let forbidden = |why: &str| Close(4403, format!("Forbidden: {why}"));
         let payload = payload.unwrap_or(Value::Null);
         let field = |name: &str| {
@@ -267,12 +281,33 @@ impl Connection {
         if token.is_empty() {
             return Err(forbidden("the token is empty"));
         }
-        match accounts::authenticate(&self.state.db, &hash_token(token)).await {
-            Ok(Some(caller)) => Ok(caller),
+        let hash = hash_token(token);
+        match accounts::authenticate(&self.state.db, &hash).await {
+            Ok(Some(caller)) => Ok((caller, hash)),
             Ok(None) => Err(forbidden("the token is unknown, expired or revoked")),
             Err(err) => {
                 tracing::error!(error = %err, "authenticating a WebSocket connection");
                 Err(Close(1011, "Internal error: try again shortly".to_owned()))
+            }
+        }
+    }
+
+    /// Closes with 4403 once the token stops working. Subscriptions keep the caller they
+    /// started with; a changed role or area applies to the next connection. A database
+    /// error leaves the connection open until the next check.
+    async fn still_valid(&self) -> Result<(), Close> {
+        let Some(hash) = &self.token_hash else {
+            return Ok(());
+        };
+        match accounts::authenticate(&self.state.db, hash).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(Close(
+                4403,
+                "Forbidden: the token was revoked or expired".to_owned(),
+            )),
+            Err(err) => {
+                tracing::warn!(error = %err, "re-checking a WebSocket connection's token");
+                Ok(())
             }
         }
     }

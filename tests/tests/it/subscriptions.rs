@@ -381,7 +381,9 @@ async fn a_partner_receives_only_its_own_organisations_raw_rows() {
 
 #[tokio::test]
 async fn bad_missing_and_revoked_tokens_are_refused_with_4403() {
-    let app = spawn_app().await;
+    let mut settings = ServeArgs::parse_from(["serve"]);
+    settings.ws_reauth_secs = 1;
+    let app = spawn_app_with(settings).await;
     for payload in [
         json!({ "authorization": "Bearer not-a-token" }),
         json!({ "token": "not-a-token" }),
@@ -401,10 +403,11 @@ async fn bad_missing_and_revoked_tokens_are_refused_with_4403() {
     let token = app
         .token_for(Role::Coordinator, None, Default::default())
         .await;
-    let mut ws = Client::open(&app.address).await;
-    ws.send(json!({ "type": "connection_init", "payload": { "token": token } }))
+    let mut open = Client::open(&app.address).await;
+    open.send(json!({ "type": "connection_init", "payload": { "token": token } }))
         .await;
-    assert_eq!(ws.json().await["type"], "connection_ack");
+    assert_eq!(open.json().await["type"], "connection_ack");
+    open.subscribe("a", ASSESSMENTS, json!({})).await;
     let accounts = app
         .admin(
             "{ accounts(first: 10) { edges { node { role tokens { id } } } } }",
@@ -428,6 +431,9 @@ async fn bad_missing_and_revoked_tokens_are_refused_with_4403() {
     ws.send(json!({ "type": "connection_init", "payload": { "token": token } }))
         .await;
     assert_eq!(ws.closed().await.0, 4403);
+    // The socket opened before the revocation is closed at the next check.
+    let (code, reason) = open.closed().await;
+    assert_eq!(code, 4403, "{reason}");
 }
 
 #[tokio::test]
