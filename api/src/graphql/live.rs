@@ -32,8 +32,9 @@ use crate::storage::scope::Scope;
 /// Log rows read at a time.
 const ROWS_PER_READ: u64 = 200;
 
-/// How soon to look again when committed changes wait behind an open transaction.
-const PENDING_RETRY: Duration = Duration::from_millis(200);
+/// How soon to look again when committed changes wait behind an open transaction: this,
+/// doubling while they keep waiting, up to the poll interval.
+const PENDING_RETRY: Duration = Duration::from_millis(50);
 
 /// A new or changed assessment.
 #[derive(Debug, SimpleObject)]
@@ -163,8 +164,9 @@ struct Follower {
     wake: watch::Receiver<u64>,
     /// Whether the last read found everything readable (wait before reading again).
     caught_up: bool,
-    /// Whether committed changes wait behind an older open transaction.
-    pending: bool,
+    /// How long to wait next while committed changes wait behind an older open
+    /// transaction (`None` when none do).
+    pending: Option<Duration>,
 }
 
 /// Checks the subscription's arguments and starts following the log.
@@ -203,7 +205,7 @@ async fn follow(
         cursor,
         ready: VecDeque::new(),
         caught_up: false,
-        pending: false,
+        pending: None,
     };
     Ok(stream::unfold(follower, |mut f| async move {
         loop {
@@ -211,11 +213,10 @@ async fn follow(
                 return Some((event, f));
             }
             if f.caught_up {
-                let wait = if f.pending {
-                    PENDING_RETRY.min(f.hub.poll_interval())
-                } else {
-                    f.hub.poll_interval()
-                };
+                let wait = f
+                    .pending
+                    .unwrap_or(f.hub.poll_interval())
+                    .min(f.hub.poll_interval());
                 tokio::select! {
                     _ = f.wake.changed() => {}
                     () = tokio::time::sleep(wait) => {}
@@ -237,14 +238,16 @@ async fn follow(
                     f.cursor = page.next;
                     f.ready.extend(page.events);
                     f.caught_up = !page.has_more;
-                    f.pending = page.pending;
+                    f.pending = page
+                        .pending
+                        .then(|| f.pending.map_or(PENDING_RETRY, |w| w.saturating_mul(2)));
                 }
                 Err(err) => {
                     // Keep the cursor and try again at the next poll: a database blip
                     // delays delivery, it does not end the subscription.
                     tracing::warn!(error = %err, "live updates: reading the change log failed");
                     f.caught_up = true;
-                    f.pending = false;
+                    f.pending = None;
                 }
             }
         }

@@ -380,6 +380,39 @@ async fn a_partner_receives_only_its_own_organisations_raw_rows() {
 }
 
 #[tokio::test]
+async fn an_enumerator_receives_only_records_at_sites_in_its_area_whatever_it_asks() {
+    let app = spawn_app().await;
+    let org = app.organisation("NRC").await;
+    let (near, far) = two_sites(&app).await;
+    let area = camptrack::auth::AccountArea {
+        cells: Vec::new(),
+        pcodes: vec![camptrack_domain::pcode::PCode::parse("", "NG002001").expect("p-code")],
+    };
+    let enumerator = app.token_for(Role::Enumerator, Some(org), area).await;
+    let after = now(&app).await;
+    let mut ws = Client::connect(&app.address, &enumerator).await;
+    // Asking for the far site's area does not widen its reach.
+    ws.subscribe(
+        "a",
+        ASSESSMENTS,
+        json!({ "after": after, "area": { "near": { "lat": 2.05, "lon": 45.32, "radiusMeters": 50000.0 } } }),
+    )
+    .await;
+    ws.subscribe("all", ASSESSMENTS, json!({ "after": after }))
+        .await;
+    assess(&app, None, &far, 10).await;
+    let inside = assess(&app, None, &near, 20).await;
+    // Only the unfiltered subscription gets anything, and only the site in its area.
+    let event = ws.next("all").await;
+    assert_eq!(
+        event["assessmentChanges"]["assessment"]["id"],
+        inside.as_str()
+    );
+    ws.send(json!({ "type": "ping" })).await;
+    assert_eq!(ws.json().await["type"], "pong", "nothing else was sent");
+}
+
+#[tokio::test]
 async fn bad_missing_and_revoked_tokens_are_refused_with_4403() {
     let mut settings = ServeArgs::parse_from(["serve"]);
     settings.ws_reauth_secs = 1;
