@@ -205,6 +205,56 @@ pub struct ServeArgs {
     /// expired token (or a disabled account) closes the socket with 4403.
     #[arg(long, env = "CAMPTRACK_WS_REAUTH_SECS", default_value_t = 60)]
     pub ws_reauth_secs: u64,
+    /// Run the webhook delivery worker in this process (every process may; they share
+    /// the work through the database).
+    #[arg(long, env = "CAMPTRACK_WEBHOOKS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhooks: bool,
+    /// Networks (comma-separated CIDR, e.g. `127.0.0.1/32,10.0.0.0/8`) that webhook URLs
+    /// may resolve to although they are private, loopback or otherwise non-public.
+    #[arg(long, env = "CAMPTRACK_WEBHOOK_ALLOW_NETS", value_parser = parse_allow_nets, default_value = "")]
+    pub webhook_allow_nets: AllowNets,
+    /// Milliseconds between the webhook worker's rounds.
+    #[arg(long, env = "CAMPTRACK_WEBHOOK_INTERVAL_MS", default_value_t = 1000)]
+    pub webhook_interval_ms: u64,
+    /// Attempts per webhook delivery before it is marked failed.
+    #[arg(long, env = "CAMPTRACK_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8)]
+    pub webhook_max_attempts: u32,
+    /// Milliseconds before the first retry of a webhook delivery; doubled per further
+    /// failure (with jitter), up to `CAMPTRACK_WEBHOOK_BACKOFF_MAX_SECS`.
+    #[arg(
+        long,
+        env = "CAMPTRACK_WEBHOOK_BACKOFF_BASE_MS",
+        default_value_t = 10_000
+    )]
+    pub webhook_backoff_base_ms: u64,
+    /// Longest wait between retries of a webhook delivery, in seconds.
+    #[arg(
+        long,
+        env = "CAMPTRACK_WEBHOOK_BACKOFF_MAX_SECS",
+        default_value_t = 3600
+    )]
+    pub webhook_backoff_max_secs: u64,
+    /// Milliseconds a webhook receiver has to answer (connect, send, first bytes).
+    #[arg(long, env = "CAMPTRACK_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+    /// Seconds a webhook may fail without a single success before it is disabled.
+    #[arg(
+        long,
+        env = "CAMPTRACK_WEBHOOK_DISABLE_AFTER_SECS",
+        default_value_t = 432_000
+    )]
+    pub webhook_disable_after_secs: u64,
+    /// Webhook deliveries one process attempts at once.
+    #[arg(long, env = "CAMPTRACK_WEBHOOK_CONCURRENCY", default_value_t = 8)]
+    pub webhook_concurrency: usize,
+}
+
+/// The webhook allow-list: networks parsed from `CAMPTRACK_WEBHOOK_ALLOW_NETS`.
+#[derive(Debug, Clone, Default)]
+pub struct AllowNets(pub Vec<crate::webhooks::Net>);
+
+fn parse_allow_nets(raw: &str) -> Result<AllowNets, String> {
+    crate::webhooks::guard::parse_nets(raw).map(AllowNets)
 }
 
 impl Default for ServeArgs {
@@ -244,6 +294,22 @@ impl ServeArgs {
             future_capture_tolerance: chrono::TimeDelta::seconds(
                 self.future_capture_tolerance_secs.into(),
             ),
+            webhooks: self.webhook_settings(),
+        }
+    }
+
+    /// How webhooks are delivered.
+    pub fn webhook_settings(&self) -> crate::webhooks::WebhookSettings {
+        crate::webhooks::WebhookSettings {
+            enabled: self.webhooks,
+            allow_nets: self.webhook_allow_nets.0.clone(),
+            interval: Duration::from_millis(self.webhook_interval_ms.max(10)),
+            max_attempts: self.webhook_max_attempts.max(1),
+            backoff_base: Duration::from_millis(self.webhook_backoff_base_ms),
+            backoff_max: Duration::from_secs(self.webhook_backoff_max_secs),
+            timeout: Duration::from_millis(self.webhook_timeout_ms.max(1)),
+            disable_after: Duration::from_secs(self.webhook_disable_after_secs),
+            concurrency: self.webhook_concurrency.max(1),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod live;
 pub mod run;
 pub mod storage;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::future::Future;
 
@@ -19,12 +20,30 @@ pub use http::{AppState, app};
 use tokio::net::TcpListener;
 
 /// Serves `state` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// The webhook delivery worker runs beside it (unless disabled) and stops with it.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let hooks = state.settings.webhook_settings();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = hooks.enabled.then(|| {
+        tokio::spawn(webhooks::worker::run(
+            state.db.clone(),
+            hooks.clone(),
+            stopped,
+        ))
+    });
+    let served = axum::serve(listener, app(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await;
+    if let Some(worker) = worker {
+        // An attempt in flight finishes (bounded by its timeout) or is retried later.
+        let _ = tokio::time::timeout(hooks.lease(), worker).await;
+    }
+    served
 }

@@ -28,6 +28,8 @@ pub enum Write {
     Stock,
     /// Record distributions (partners: their own; enumerators: at sites in their area).
     Distributions,
+    /// Register and manage webhooks (partners: their own organisation's).
+    Webhooks,
 }
 
 impl Role {
@@ -42,7 +44,7 @@ impl Role {
             ),
             Role::Partner => matches!(
                 write,
-                Write::Warehouses | Write::Stock | Write::Distributions
+                Write::Warehouses | Write::Stock | Write::Distributions | Write::Webhooks
             ),
             Role::Enumerator => matches!(write, Write::Assessments | Write::Distributions),
         }
@@ -81,7 +83,12 @@ mod tests {
 
     #[test]
     fn partners_keep_their_own_stock_and_distributions_but_not_the_catalogue() {
-        for w in [Write::Warehouses, Write::Stock, Write::Distributions] {
+        for w in [
+            Write::Warehouses,
+            Write::Stock,
+            Write::Distributions,
+            Write::Webhooks,
+        ] {
             assert!(Role::Partner.may(w));
             assert!(Role::Coordinator.may(w));
         }
@@ -101,6 +108,7 @@ mod tests {
             Write::Catalogue,
             Write::Warehouses,
             Write::Stock,
+            Write::Webhooks,
         ] {
             assert!(!Role::Enumerator.may(w));
             assert!(Role::Coordinator.may(w));

@@ -22,6 +22,8 @@ pub struct Policy {
     pub max_batch_items: usize,
     /// How far a device clock may run ahead before a submission is flagged.
     pub future_capture_tolerance: chrono::TimeDelta,
+    /// How webhooks are checked and delivered (the URL allow-list, attempts).
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 /// The app and device the request came from (empty when the request named none).

@@ -24,6 +24,7 @@ pub mod sites;
 pub mod stock;
 pub mod sync;
 pub mod warehouses;
+pub mod webhooks;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
@@ -48,6 +49,7 @@ pub struct Query(
     displacement::DisplacementQuery,
     sync::SyncQuery,
     openrosa::OpenRosaQuery,
+    webhooks::WebhookQuery,
 );
 
 /// The mutation root.
@@ -63,6 +65,7 @@ pub struct Mutation(
     warehouses::WarehouseMutation,
     stock::StockMutation,
     distributions::DistributionMutation,
+    webhooks::WebhookMutation,
 );
 
 /// The subscription root (served over WebSocket at `/graphql/ws`).

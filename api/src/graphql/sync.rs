@@ -219,7 +219,8 @@ pub struct SyncAreaInput {
 }
 
 impl SyncAreaInput {
-    fn parse(self) -> Result<AccountArea, camptrack_domain::Invalid> {
+    /// The area as an account area; p-code errors name `area.pcodes.N`.
+    pub(crate) fn parse(self) -> Result<AccountArea, camptrack_domain::Invalid> {
         let mut errors = Errors::default();
         let pcodes = self
             .pcodes

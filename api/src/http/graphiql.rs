@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 
@@ -62,9 +62,4 @@ pub(super) async fn asset(State(state): State<AppState>, Path(file): Path<String
             .into_response(),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
-}
-
-/// `/` points people at GraphiQL.
-pub(super) async fn home() -> Redirect {
-    Redirect::temporary("/graphql")
 }

@@ -1,5 +1,7 @@
-//! HTTP: the router, the GraphQL-over-HTTP handler, health checks, GraphiQL and OpenRosa.
+//! HTTP: the router, the GraphQL-over-HTTP handler, health checks, GraphiQL, OpenRosa and
+//! the dashboard.
 
+mod dashboard;
 mod graphiql;
 mod graphql;
 mod health;
@@ -68,7 +70,8 @@ pub fn app(state: AppState) -> Router {
         .route("/graphiql/{file}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/", get(graphiql::home))
+        .route("/", get(dashboard::page))
+        .route("/dashboard/{file}", get(dashboard::asset))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             timeout,

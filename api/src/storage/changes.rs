@@ -299,6 +299,16 @@ impl Cursor {
         (cursor.xid >= 0 && cursor.seq >= 0).then_some(cursor)
     }
 
+    /// The position as `(xid, seq)`, for readers that keep it in columns (webhooks).
+    pub fn parts(self) -> (i64, i64) {
+        (self.xid, self.seq)
+    }
+
+    /// The position stored as `(xid, seq)` by [`Self::parts`].
+    pub fn from_parts(xid: i64, seq: i64) -> Self {
+        Self { xid, seq }
+    }
+
     pub(super) fn of(row: &change_log::Model) -> Self {
         Self {
             xid: row.xid,
@@ -458,6 +468,34 @@ pub async fn read(
         next,
         has_more,
     })
+}
+
+/// A position past every change committed so far (PostgreSQL: below the commit bound, so
+/// changes of transactions still running come after it), for a reader that starts now.
+pub async fn head(conn: &impl ConnectionTrait) -> Result<Cursor> {
+    use sea_orm::{FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct Bound {
+        xid: i64,
+        seq: i64,
+    }
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        // Every transaction below xmin has ended; rows of one at or above it sort later.
+        DbBackend::Postgres => {
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1 AS xid, \
+             9223372036854775807 AS seq"
+        }
+        _ => "SELECT 0 AS xid, COALESCE(MAX(seq), 0) AS seq FROM change_log",
+    };
+    let bound = Bound::find_by_statement(Statement::from_string(backend, sql))
+        .one(conn)
+        .await?
+        .map_or(Cursor::START, |b| Cursor {
+            xid: b.xid.max(0),
+            seq: b.seq.max(0),
+        });
+    Ok(bound)
 }
 
 /// Turns log rows into changes: each record as it is now, or a tombstone.

@@ -30,6 +30,8 @@ pub mod scope;
 pub mod sites;
 pub mod stock;
 pub mod warehouses;
+pub mod webhook_deliveries;
+pub mod webhooks;
 
 use std::str::FromStr;
 

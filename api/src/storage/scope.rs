@@ -95,6 +95,17 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Webhooks the caller may see and manage: all for admins and coordinators, those of
+    /// its own organisation for partners, none for enumerators (who register none).
+    pub fn webhooks(&self) -> Condition {
+        use super::entities::webhook;
+        match self.caller.role {
+            Role::Admin | Role::Coordinator => Condition::all(),
+            Role::Partner => own_organisation(self.caller, webhook::Column::OrganisationId),
+            Role::Enumerator => nothing(),
+        }
+    }
+
     /// Whether the caller may move stock in (or draw a distribution from) a warehouse of
     /// `organisation_id`: admins and coordinators anywhere, others only their own.
     pub fn writes_for(&self, organisation_id: uuid::Uuid) -> bool {

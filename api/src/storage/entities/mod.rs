@@ -21,3 +21,6 @@ pub mod site;
 pub mod site_assessment;
 pub mod stock_movement;
 pub mod warehouse;
+pub mod webhook;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
