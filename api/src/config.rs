@@ -225,6 +225,25 @@ pub struct ServeArgs {
     /// answers them with a `FORBIDDEN` error saying introspection is disabled.
     #[arg(long, env = "CAMPTRACK_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+    /// Milliseconds between a live subscription's reads of the change log when nothing
+    /// woke it (a write in this process, or a PostgreSQL notification from any process):
+    /// the longest a change can wait when a notification is lost.
+    #[arg(long, env = "CAMPTRACK_LIVE_POLL_INTERVAL_MS", default_value_t = 2000)]
+    pub live_poll_interval_ms: u64,
+    /// On PostgreSQL, `LISTEN` for writes made by any camptrack process, so live
+    /// subscriptions hear of them at once rather than at the next poll.
+    #[arg(long, env = "CAMPTRACK_LIVE_LISTEN", default_value_t = true, action = clap::ArgAction::Set)]
+    pub live_listen: bool,
+    /// Most subscriptions (and operations in flight) on one WebSocket connection.
+    #[arg(long, env = "CAMPTRACK_WS_MAX_SUBSCRIPTIONS", default_value_t = 20)]
+    pub ws_max_subscriptions: usize,
+    /// Seconds a WebSocket client has to send `connection_init` before it is closed (4408).
+    #[arg(long, env = "CAMPTRACK_WS_INIT_TIMEOUT_SECS", default_value_t = 10)]
+    pub ws_init_timeout_secs: u64,
+    /// Seconds between checks that an open WebSocket's token is still valid; a revoked or
+    /// expired token (or a disabled account) closes the socket with 4403.
+    #[arg(long, env = "CAMPTRACK_WS_REAUTH_SECS", default_value_t = 60)]
+    pub ws_reauth_secs: u64,
     /// Run the webhook delivery worker in this process (every process may; they share
     /// the work through the database).
     #[arg(long, env = "CAMPTRACK_WEBHOOKS", default_value_t = true, action = clap::ArgAction::Set)]
@@ -314,7 +333,6 @@ fn parse_allow_nets(raw: &str) -> Result<AllowNets, String> {
     crate::webhooks::guard::parse_nets(raw).map(AllowNets)
 }
 
-
 /// Who may read `/metrics`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum MetricsAccess {
@@ -385,6 +403,14 @@ impl ServeArgs {
     /// How long a request waits for a slot when the server is saturated.
     pub fn queue_timeout(&self) -> Duration {
         Duration::from_millis(self.queue_timeout_ms)
+    }
+
+    /// How live subscriptions are fed.
+    pub fn live(&self) -> crate::live::LiveSettings {
+        crate::live::LiveSettings {
+            poll_interval: Duration::from_millis(self.live_poll_interval_ms.max(10)),
+            listen: self.live_listen,
+        }
     }
 
     /// The request timeout.

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod graphql;
 pub mod http;
+pub mod live;
 pub mod run;
 pub mod storage;
 pub mod telemetry;

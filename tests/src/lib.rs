@@ -445,6 +445,11 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The URL of this server's database, for a second server process sharing it.
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     /// The admin as a caller, for arranging data through storage.
     pub async fn admin_caller(&self) -> Caller {
         accounts::authenticate(&self.db, &camptrack::auth::hash_token(&self.admin_token))

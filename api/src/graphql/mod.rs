@@ -15,6 +15,7 @@ pub mod distributions;
 pub mod enums;
 pub mod error;
 pub mod insight;
+pub mod live;
 pub mod openrosa;
 pub mod organisations;
 pub mod reference;
@@ -26,7 +27,7 @@ pub mod sync;
 pub mod warehouses;
 pub mod webhooks;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use context::Policy;
@@ -69,8 +70,12 @@ pub struct Mutation(
     webhooks::WebhookMutation,
 );
 
+/// The subscription root (served over WebSocket at `/graphql/ws`).
+#[derive(Debug, Default, MergedSubscription)]
+pub struct Subscription(live::LiveSubscription);
+
 /// camptrack's schema.
-pub type CamptrackSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type CamptrackSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits every request is held to.
 #[derive(Debug, Clone)]
@@ -85,12 +90,16 @@ pub struct SchemaLimits {
 
 /// Builds the schema over `db` with `policy` and `limits`.
 pub fn schema(db: DatabaseConnection, policy: Policy, limits: &SchemaLimits) -> CamptrackSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(db)
-        .data(policy)
-        .data(crate::storage::area::AreaCache::default())
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity);
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .data(db)
+    .data(policy)
+    .data(crate::storage::area::AreaCache::default())
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
@@ -99,7 +108,11 @@ pub fn schema(db: DatabaseConnection, policy: Policy, limits: &SchemaLimits) -> 
 
 /// The schema's SDL, for the snapshot test and for clients generating code.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish()
+    .sdl()
 }

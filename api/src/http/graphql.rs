@@ -313,7 +313,7 @@ fn is_mutation(request: &GqlRequest) -> bool {
 }
 
 /// The app and device the request comes from (`X-Client-App`, `User-Agent`, `X-Device-Id`).
-fn client_app(headers: &HeaderMap) -> ClientApp {
+pub(super) fn client_app(headers: &HeaderMap) -> ClientApp {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     ClientApp::from_headers(
         text("x-client-app"),
@@ -440,7 +440,7 @@ fn error_code(err: &ServerError) -> String {
 
 /// Gives every error an `extensions.code`: limits, parse and validation failures from the
 /// engine carry none of their own.
-fn classify(err: &mut ServerError) {
+pub(super) fn classify(err: &mut ServerError) {
     let has_code = err
         .extensions
         .as_ref()

@@ -13,6 +13,7 @@ pub mod openrosa;
 mod request;
 mod security;
 pub mod throttle;
+mod ws;
 
 pub use load::Slots;
 pub use metrics::Metrics;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub throttle: Arc<AuthThrottle>,
     /// This process's metrics.
     pub metrics: Arc<Metrics>,
+    /// Wakes this process's live subscriptions.
+    pub live: crate::live::LiveHub,
 }
 
 impl std::fmt::Debug for AppState {
@@ -64,6 +67,7 @@ impl AppState {
             settings.auth_failure_limit,
             std::time::Duration::from_secs(settings.auth_failure_window_secs),
         );
+        let live = crate::live::LiveHub::new(db.clone(), settings.live());
         Self {
             slots: Arc::new(Slots::new(settings.max_concurrent_requests)),
             throttle: Arc::new(throttle),
@@ -71,6 +75,7 @@ impl AppState {
             db,
             schema,
             settings: Arc::new(settings),
+            live,
         }
     }
 }
@@ -82,6 +87,7 @@ pub fn app(state: AppState) -> Router {
     let cors = security::cors(&state.settings.cors_origins);
     let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
         .nest("/openrosa", openrosa.clone())
         .nest("/key/{token}/openrosa", openrosa)
         .route("/graphiql/{file}", get(graphiql::asset))
@@ -90,6 +96,10 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(dashboard::page))
         .route("/dashboard/{file}", get(dashboard::asset))
         .route("/metrics", get(metrics::serve))
+        .layer(from_fn_with_state(
+            state.live.clone(),
+            ws::wake_after_writes,
+        ))
         // Innermost first: the timeout runs inside the concurrency slot, so a timed-out
         // request frees its slot.
         .layer(from_fn_with_state(state.clone(), load::timeout))

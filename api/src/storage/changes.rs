@@ -138,7 +138,7 @@ impl Operation {
         }
     }
 
-    fn parse(code: &str) -> Result<Self> {
+    pub(super) fn parse(code: &str) -> Result<Self> {
         Ok(match code {
             "CREATE" => Self::Create,
             "UPDATE" => Self::Update,
@@ -275,7 +275,7 @@ pub(super) async fn append(conn: &impl ConnectionTrait, entry: Entry) -> Result<
         ])
         .to_owned();
     conn.execute(&insert).await?;
-    Ok(())
+    super::live::notify(conn).await
 }
 
 /// A position in the change log. Clients see it as an opaque string; `"0"` is the start.
@@ -313,7 +313,7 @@ impl Cursor {
         Self { xid, seq }
     }
 
-    fn of(row: &change_log::Model) -> Self {
+    pub(super) fn of(row: &change_log::Model) -> Self {
         Self {
             xid: row.xid,
             seq: row.seq,
@@ -321,7 +321,7 @@ impl Cursor {
     }
 
     /// Rows after this position.
-    fn after(self) -> Condition {
+    pub(super) fn after(self) -> Condition {
         use change_log::Column as C;
         Condition::any().add(C::Xid.gt(self.xid)).add(
             Condition::all()
@@ -435,11 +435,7 @@ pub async fn read(
             ..TransactionOptions::default()
         })
         .await?;
-    let committed = if postgres {
-        Condition::all().add(Expr::cust(format!("xid < {PG_COMMIT_BOUND}")))
-    } else {
-        Condition::all()
-    };
+    let committed = committed(db.get_database_backend());
     let mut rows = change_log::Entity::find()
         .filter(since.after())
         .filter(committed.clone())
@@ -470,6 +466,15 @@ pub async fn read(
         next,
         has_more,
     })
+}
+
+/// Change-log rows safely committed: below [`PG_COMMIT_BOUND`] on PostgreSQL; all rows on
+/// SQLite, whose single writer commits in `seq` order.
+pub fn committed(backend: DbBackend) -> Condition {
+    match backend {
+        DbBackend::Postgres => Condition::all().add(Expr::cust(format!("xid < {PG_COMMIT_BOUND}"))),
+        _ => Condition::all(),
+    }
 }
 
 /// PostgreSQL's commit bound, as a SQL expression: every change-log row with a smaller

@@ -22,6 +22,7 @@ mod entities;
 mod error;
 pub mod import;
 pub mod insight;
+pub mod live;
 pub mod openrosa;
 pub mod organisations;
 pub mod page;

@@ -23,5 +23,6 @@ mod schema;
 mod security;
 mod sites;
 mod stock;
+mod subscriptions;
 mod sync;
 mod webhooks;
