@@ -36,6 +36,18 @@ pub enum Command {
     Token(TokenCommand),
     /// Load the demo data set (sites, rounds, assessments) into the database.
     Demo(DemoArgs),
+    /// Check or extend the audit log's hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Audit chain commands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first broken link (exit status 1 when broken).
+    Verify,
+    /// Seal every committed entry now (the server does this in the background).
+    Seal,
 }
 
 /// Token commands.
@@ -186,6 +198,10 @@ pub struct ServeArgs {
     /// Answer schema introspection queries.
     #[arg(long, env = "CAMPTRACK_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+    /// Milliseconds between rounds of the audit sealer, which chains new audit entries by
+    /// hash (`camptrack audit verify` checks the chain).
+    #[arg(long, env = "CAMPTRACK_AUDIT_SEAL_INTERVAL_MS", default_value_t = 1000)]
+    pub audit_seal_interval_ms: u64,
 }
 
 impl Default for ServeArgs {
@@ -226,6 +242,11 @@ impl ServeArgs {
                 self.future_capture_tolerance_secs.into(),
             ),
         }
+    }
+
+    /// The pause between audit sealer rounds.
+    pub fn audit_seal_interval(&self) -> Duration {
+        Duration::from_millis(self.audit_seal_interval_ms.max(10))
     }
 
     /// The request timeout.

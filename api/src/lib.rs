@@ -18,12 +18,19 @@ pub use http::{AppState, app};
 use tokio::net::TcpListener;
 
 /// Serves `state` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// The audit sealer ([`storage::seal`]) runs beside it meanwhile.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    let sealer = tokio::spawn(storage::seal::run_sealer(
+        state.db.clone(),
+        state.settings.audit_seal_interval(),
+    ));
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sealer.abort();
+    served
 }

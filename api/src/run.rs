@@ -5,9 +5,9 @@ use std::io::Write as _;
 use camptrack_domain::codes::Role;
 use tokio::net::TcpListener;
 
-use crate::config::{Cli, Command, ServeArgs, TokenCommand, TokenCreateArgs};
+use crate::config::{AuditCommand, Cli, Command, ServeArgs, TokenCommand, TokenCreateArgs};
 use crate::storage::accounts::{self, AccountDraft};
-use crate::storage::{StorageError, db, organisations};
+use crate::storage::{StorageError, db, organisations, seal};
 use crate::{AppState, serve, telemetry};
 
 /// Why a command failed.
@@ -25,6 +25,9 @@ pub enum RunError {
     /// A command-line value is wrong.
     #[error("{0}")]
     Usage(String),
+    /// A check found the data damaged (e.g. a broken audit chain).
+    #[error("{0}")]
+    Integrity(String),
 }
 
 /// Runs the command line.
@@ -41,6 +44,7 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
             Ok(())
         }
         Command::Token(TokenCommand::Create(args)) => create_token(&conn, args).await,
+        Command::Audit(command) => audit(&conn, command).await,
         Command::Demo(args) => {
             let loaded = crate::demo::load(&conn, args.seed, args.sites).await?;
             tracing::info!(
@@ -141,4 +145,37 @@ async fn create_token(
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", secret.expose())?;
     Ok(())
+}
+
+async fn audit(conn: &sea_orm::DatabaseConnection, command: AuditCommand) -> Result<(), RunError> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        AuditCommand::Seal => {
+            let sealed = seal::seal_pending(conn).await?;
+            match sealed {
+                Some(n) => writeln!(out, "sealed {n} audit entries")?,
+                None => writeln!(out, "another sealer is at work; nothing done")?,
+            }
+            Ok(())
+        }
+        AuditCommand::Verify => {
+            let checked = seal::verify(conn).await?;
+            match checked.broken {
+                Some(broken) => Err(RunError::Integrity(format!(
+                    "audit chain broken after {} good links: {broken}",
+                    checked.checked
+                ))),
+                None => {
+                    writeln!(
+                        out,
+                        "audit chain intact: {} links, {} entries not sealed yet, head {}",
+                        checked.checked,
+                        checked.pending,
+                        checked.head.as_deref().unwrap_or("(empty)")
+                    )?;
+                    Ok(())
+                }
+            }
+        }
+    }
 }

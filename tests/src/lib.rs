@@ -336,6 +336,11 @@ impl GqlAnswer {
 }
 
 impl TestApp {
+    /// The URL of this server's database (for a second process or a command on it).
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     /// POSTs a GraphQL request with `token` (if any).
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> GqlAnswer {
         let mut request = self

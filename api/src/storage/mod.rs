@@ -26,6 +26,7 @@ pub mod organisations;
 pub mod page;
 pub mod rounds;
 pub mod scope;
+pub mod seal;
 pub mod sites;
 pub mod stock;
 pub mod warehouses;

@@ -5,6 +5,7 @@ mod access;
 mod areas;
 mod assessments;
 mod audit;
+mod audit_chain;
 mod auth;
 mod batch;
 mod batch_stock;
