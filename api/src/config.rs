@@ -39,6 +39,37 @@ pub enum Command {
     /// Check or extend the audit log's hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy a whole database into another (SQLite to PostgreSQL or back), verified by
+    /// per-table counts and checksums. Ignores `--database-url`.
+    Copy(CopyArgs),
+    /// Write a consistent copy of the SQLite database to a new file while it serves
+    /// (`VACUUM INTO`). For PostgreSQL use `pg_dump`.
+    Backup(BackupArgs),
+    /// Print each table's row count and checksum (as `copy` computes them), to compare two
+    /// databases, e.g. a backup after restoring it.
+    Checksums,
+}
+
+/// `copy` arguments.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The database to copy (`sqlite://FILE` or `postgres://...`); it is only read.
+    #[arg(long)]
+    pub from: String,
+    /// The database to fill; migrated first, must be empty unless `--replace`.
+    #[arg(long)]
+    pub to: String,
+    /// Delete everything in the target first.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// `backup` arguments.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write; must not exist.
+    #[arg(long)]
+    pub to: std::path::PathBuf,
 }
 
 /// Audit chain commands.

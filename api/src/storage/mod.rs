@@ -14,6 +14,7 @@ pub mod balances;
 pub mod batch;
 pub mod catalogue;
 pub mod changes;
+pub mod copy;
 pub mod db;
 pub mod device;
 pub mod displacement;

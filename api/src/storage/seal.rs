@@ -98,7 +98,7 @@ fn timestamp(at: &DateTime<Utc>) -> String {
 }
 
 /// JSON with object keys sorted and no whitespace.
-fn canonical_json(value: &Value) -> Vec<u8> {
+pub(crate) fn canonical_json(value: &Value) -> Vec<u8> {
     fn write(value: &Value, out: &mut String) {
         match value {
             Value::Object(map) => {

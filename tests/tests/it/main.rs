@@ -9,6 +9,7 @@ mod audit_chain;
 mod auth;
 mod batch;
 mod batch_stock;
+mod copy;
 mod crash;
 mod demo;
 mod distributions;
