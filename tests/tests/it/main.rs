@@ -13,6 +13,7 @@ mod copy;
 mod crash;
 mod demo;
 mod distributions;
+mod faults;
 mod http;
 mod limits;
 mod openrosa;
