@@ -18,3 +18,6 @@ pub mod stock;
 
 pub use code_list::CodeList;
 pub use error::{FieldError, Invalid};
+
+#[cfg(test)]
+mod hostile_tests;
