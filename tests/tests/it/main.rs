@@ -14,6 +14,7 @@ mod crash;
 mod demo;
 mod distributions;
 mod faults;
+mod hostile;
 mod http;
 mod limits;
 mod openrosa;
