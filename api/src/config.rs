@@ -36,6 +36,49 @@ pub enum Command {
     Token(TokenCommand),
     /// Load the demo data set (sites, rounds, assessments) into the database.
     Demo(DemoArgs),
+    /// Check or extend the audit log's hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Copy a whole database into another (SQLite to PostgreSQL or back), verified by
+    /// per-table counts and checksums. Ignores `--database-url`.
+    Copy(CopyArgs),
+    /// Write a consistent copy of the SQLite database to a new file while it serves
+    /// (`VACUUM INTO`). For PostgreSQL use `pg_dump`.
+    Backup(BackupArgs),
+    /// Print each table's row count and checksum (as `copy` computes them), to compare two
+    /// databases, e.g. a backup after restoring it.
+    Checksums,
+}
+
+/// `copy` arguments.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The database to copy (`sqlite://FILE` or `postgres://...`); it is only read.
+    #[arg(long)]
+    pub from: String,
+    /// The database to fill; migrated first, must be empty unless `--replace`.
+    #[arg(long)]
+    pub to: String,
+    /// Delete everything in the target first.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// `backup` arguments.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write; must not exist.
+    #[arg(long)]
+    pub to: std::path::PathBuf,
+}
+
+/// Audit chain commands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first broken link (exit status 1 when broken).
+    Verify,
+    /// Seal every committed entry now (the server does this in the background).
+    Seal,
 }
 
 /// Token commands.
@@ -323,6 +366,10 @@ pub struct ServeArgs {
     /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `--tls-cert`.
     #[arg(long, env = "CAMPTRACK_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// Milliseconds between rounds of the audit sealer, which chains new audit entries by
+    /// hash (`camptrack audit verify` checks the chain).
+    #[arg(long, env = "CAMPTRACK_AUDIT_SEAL_INTERVAL_MS", default_value_t = 1000)]
+    pub audit_seal_interval_ms: u64,
 }
 
 /// The webhook allow-list: networks parsed from `CAMPTRACK_WEBHOOK_ALLOW_NETS`.
@@ -411,6 +458,11 @@ impl ServeArgs {
             poll_interval: Duration::from_millis(self.live_poll_interval_ms.max(10)),
             listen: self.live_listen,
         }
+    }
+
+    /// The pause between audit sealer rounds.
+    pub fn audit_seal_interval(&self) -> Duration {
+        Duration::from_millis(self.audit_seal_interval_ms.max(10))
     }
 
     /// The request timeout.

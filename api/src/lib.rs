@@ -24,6 +24,7 @@ use tokio::net::TcpListener;
 /// (writes in progress commit and are answered). Speaks HTTPS when the settings name a TLS
 /// certificate and key. The webhook delivery worker runs beside it (unless disabled) and
 /// stops with it.
+/// The audit sealer ([`storage::seal`]) runs beside it meanwhile.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -33,6 +34,10 @@ pub async fn serve(
         (Some(cert), Some(key)) => Some(tls::config(cert, key)?),
         _ => None,
     };
+    let sealer = tokio::spawn(storage::seal::run_sealer(
+        state.db.clone(),
+        state.settings.audit_seal_interval(),
+    ));
     let hooks = state.settings.webhook_settings();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = hooks.enabled.then(|| {
@@ -59,6 +64,7 @@ pub async fn serve(
                 .await
         }
     };
+    sealer.abort();
     if let Some(worker) = worker {
         // An attempt in flight finishes (bounded by its timeout) or is retried later.
         let _ = tokio::time::timeout(hooks.lease(), worker).await;

@@ -19,3 +19,6 @@ pub mod stock;
 
 pub use code_list::CodeList;
 pub use error::{FieldError, Invalid};
+
+#[cfg(test)]
+mod hostile_tests;

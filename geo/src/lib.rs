@@ -34,6 +34,8 @@ mod area;
 mod cell;
 mod cover;
 mod error;
+#[cfg(test)]
+mod hostile_tests;
 mod point;
 #[cfg(test)]
 mod test_support;

@@ -380,6 +380,11 @@ impl GqlAnswer {
 }
 
 impl TestApp {
+    /// The URL of this server's database (for a second process or a command on it).
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     /// POSTs a GraphQL request with `token` (if any).
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> GqlAnswer {
         let mut request = self
@@ -443,11 +448,6 @@ impl TestApp {
             .1
             .expose()
             .to_owned()
-    }
-
-    /// The URL of this server's database, for a second server process sharing it.
-    pub fn database_url(&self) -> &str {
-        &self._database.url
     }
 
     /// The admin as a caller, for arranging data through storage.

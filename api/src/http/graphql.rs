@@ -234,7 +234,23 @@ fn parse_body(bytes: &[u8]) -> Result<BatchRequest, String> {
                 .to_owned(),
         );
     }
+    if has_nul(&value) {
+        return Err(NUL_REFUSED.to_owned());
+    }
     serde_json::from_value(value).map_err(|e| format!("the body is not a GraphQL request: {e}"))
+}
+
+const NUL_REFUSED: &str = "text may not contain NUL (\\u0000) characters";
+
+/// Whether any string (or key) in `value` holds a NUL character. PostgreSQL cannot store
+/// one in text, so it is refused up front on every backend, as the client's mistake.
+fn has_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }
 
 /// `GET /graphql`: GraphiQL for browsers, queries (never mutations) for clients.
@@ -270,6 +286,15 @@ pub(super) async fn get(
             );
         }
     };
+    let variables = serde_json::to_value(&request.variables).unwrap_or_default();
+    if request.query.contains('\0') || has_nul(&variables) {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            code::BAD_USER_INPUT,
+            NUL_REFUSED,
+        );
+    }
     if is_mutation(&request) {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -2,7 +2,8 @@
 //! a write and its audit entry commit or vanish together.
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -47,25 +48,47 @@ pub struct Change<'a> {
     pub after: Option<Value>,
 }
 
-/// Appends `change`, made by `actor`, to the log.
+/// Appends `change`, made by `actor`, to the log, with its commit order (`xid`): the
+/// writer's transaction id on PostgreSQL, one past the largest so far on SQLite (whose
+/// writers hold the write lock here). The sealer ([`super::seal`]) chains it later.
 pub async fn record(
     conn: &impl ConnectionTrait,
     actor: Option<&Caller>,
     change: Change<'_>,
 ) -> Result<()> {
-    audit_log::Entity::insert(audit_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        at: Set(super::now()),
-        actor_account_id: Set(actor.map(|c| c.account_id)),
-        action: Set(change.action.to_owned()),
-        entity: Set(change.entity.to_owned()),
-        entity_id: Set(change.entity_id),
-        before: Set(change.before),
-        after: Set(change.after),
-        request_id: Set(crate::telemetry::current_request_id()),
-    })
-    .exec_without_returning(conn)
-    .await?;
+    use audit_log::Column as C;
+    let xid = match conn.get_database_backend() {
+        DbBackend::Postgres => Expr::cust("pg_current_xact_id()::text::bigint"),
+        _ => Expr::cust("(SELECT COALESCE(MAX(xid), 0) + 1 FROM audit_log)"),
+    };
+    let insert = Query::insert()
+        .into_table(audit_log::Entity)
+        .columns([
+            C::Id,
+            C::At,
+            C::ActorAccountId,
+            C::Action,
+            C::Entity,
+            C::EntityId,
+            C::Before,
+            C::After,
+            C::RequestId,
+            C::Xid,
+        ])
+        .values_panic([
+            Expr::val(Uuid::now_v7()),
+            Expr::val(super::now()),
+            Expr::val(actor.map(|c| c.account_id)),
+            Expr::val(change.action),
+            Expr::val(change.entity),
+            Expr::val(change.entity_id),
+            Expr::val(change.before),
+            Expr::val(change.after),
+            Expr::val(crate::telemetry::current_request_id()),
+            xid,
+        ])
+        .to_owned();
+    conn.execute(&insert).await?;
     Ok(())
 }
 

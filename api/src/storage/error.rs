@@ -82,6 +82,7 @@ impl From<DbErr> for StorageError {
     fn from(err: DbErr) -> Self {
         match &err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(err),
+            _ if storage_fault(&err) => Self::Unavailable(err),
             _ => match err.sql_err() {
                 Some(SqlErr::UniqueConstraintViolation(_)) => {
                     Self::conflict("a record with the same unique key already exists")
@@ -93,6 +94,23 @@ impl From<DbErr> for StorageError {
             },
         }
     }
+}
+
+/// Whether the database refused for want of somewhere to write: a full disk, a read-only
+/// file or file system (SQLite), no space left (PostgreSQL). The client's request was fine
+/// and may succeed later, so it is reported as the database being unavailable; the log
+/// line carries the cause for the operator.
+fn storage_fault(err: &DbErr) -> bool {
+    const FAULTS: [&str; 6] = [
+        "database or disk is full",
+        "readonly database",
+        "disk I/O error",
+        "No space left on device",
+        "could not extend file",
+        "Read-only file system",
+    ];
+    let text = err.to_string();
+    FAULTS.iter().any(|fault| text.contains(fault))
 }
 
 /// Result of a storage operation.

@@ -12,6 +12,8 @@
 //! `Content-Language`; documents and errors are `text/xml; charset=utf-8`.
 
 mod instance;
+#[cfg(test)]
+mod instance_fuzz;
 mod mapping;
 mod submission;
 pub mod xforms;

@@ -17,6 +17,9 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub after: Option<Json>,
     pub request_id: Option<String>,
+    /// Commit order: the writer's transaction id on PostgreSQL, one past the largest on
+    /// SQLite.
+    pub xid: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub mod api_token;
 pub mod assessment_sadd;
 pub mod assessment_version;
 pub mod audit_log;
+pub mod audit_seal;
 pub mod change_log;
 pub mod distribution;
 pub mod distribution_line;
