@@ -1,5 +1,7 @@
-//! HTTP: the router, the GraphQL-over-HTTP handler, health checks, GraphiQL and OpenRosa.
+//! HTTP: the router, the GraphQL-over-HTTP handler, health checks, GraphiQL, exports and
+//! OpenRosa.
 
+mod export;
 mod graphiql;
 mod graphql;
 mod health;
@@ -59,6 +61,8 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .nest("/openrosa", openrosa.clone())
         .nest("/key/{token}/openrosa", openrosa)
+        .route("/export/{file}", get(export::download))
+        .route("/key/{token}/export/{file}", get(export::download))
         .route("/graphiql/{file}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

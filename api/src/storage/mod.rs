@@ -20,6 +20,7 @@ pub mod displacement;
 pub mod distributions;
 mod entities;
 mod error;
+pub mod exports;
 pub mod import;
 pub mod openrosa;
 pub mod organisations;

@@ -11,6 +11,7 @@ mod batch_stock;
 mod crash;
 mod demo;
 mod distributions;
+mod exports;
 mod http;
 mod limits;
 mod openrosa;
