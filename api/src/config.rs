@@ -226,6 +226,10 @@ pub struct ServeArgs {
     /// Partners see site figures only from this many households up.
     #[arg(long, env = "CAMPTRACK_MIN_HOUSEHOLDS_SHOWN", default_value_t = 5)]
     pub min_households_shown: i64,
+    /// Rows an export reads per page (one keyset query each) before writing them out;
+    /// memory per running export follows this, not the export's size.
+    #[arg(long, env = "CAMPTRACK_EXPORT_PAGE_ROWS", default_value_t = 1000)]
+    pub export_page_rows: u32,
     /// Most items in one batch mutation (`submitAssessments`, `updateAssessments`) and
     /// client UUIDs in one `submissionStatus` query.
     #[arg(long, env = "CAMPTRACK_MAX_BATCH_ITEMS", default_value_t = 200)]

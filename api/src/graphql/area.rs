@@ -56,7 +56,7 @@ pub fn limits() -> CoverLimits {
 }
 
 /// The input path of a refused area's field, e.g. `area.near.radiusMeters`.
-fn path(err: &GeoError) -> String {
+pub(crate) fn path(err: &GeoError) -> String {
     match err.field() {
         f @ ("lat" | "lon" | "radiusMeters") => format!("area.near.{f}"),
         f @ ("west" | "south" | "east" | "north") => format!("area.bbox.{f}"),

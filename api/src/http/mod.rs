@@ -1,9 +1,10 @@
-//! HTTP: the router, the GraphQL-over-HTTP handler, health checks, GraphiQL, OpenRosa and
-//! the dashboard, and the layers every route gets: request context, metrics, security
-//! headers, CORS, the failed-authentication throttle, the concurrency limit and the request
-//! timeout.
+//! HTTP: the router, the GraphQL-over-HTTP handler, health checks, GraphiQL, exports,
+//! OpenRosa and the dashboard, and the layers every route gets: request context, metrics,
+//! security headers, CORS, the failed-authentication throttle, the concurrency limit and the
+//! request timeout.
 
 mod dashboard;
+mod export;
 mod graphiql;
 mod graphql;
 mod health;
@@ -90,6 +91,8 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql/ws", get(ws::upgrade))
         .nest("/openrosa", openrosa.clone())
         .nest("/key/{token}/openrosa", openrosa)
+        .route("/export/{file}", get(export::download))
+        .route("/key/{token}/export/{file}", get(export::download))
         .route("/graphiql/{file}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -79,6 +79,10 @@ mod tests {
                 format!("/key/{token}/openrosa/submission"),
                 "/key/***/openrosa/submission".to_owned(),
             ),
+            (
+                format!("/key/{token}/export/sites.csv"),
+                "/key/***/export/sites.csv".to_owned(),
+            ),
             (format!("/key/{token}"), "/key/***".to_owned()),
             (format!("/KEY/{token}/x"), "/KEY/***/x".to_owned()),
             (

@@ -880,9 +880,24 @@ pub async fn list(
     filter: &AssessmentFilter,
     page: &PageRequest,
 ) -> Result<Page<Assessment>> {
-    let query = site_assessment::Entity::find()
+    list_since(conn, scope, filter, None, page).await
+}
+
+/// [`list`], restricted to assessments whose `updated_at` (submission, edit or review) is
+/// at or after `since` when given: the incremental pulls of exports.
+pub async fn list_since(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    filter: &AssessmentFilter,
+    since: Option<DateTime<Utc>>,
+    page: &PageRequest,
+) -> Result<Page<Assessment>> {
+    let mut query = site_assessment::Entity::find()
         .filter(scope.assessments())
         .filter(filter.condition());
+    if let Some(since) = since {
+        query = query.filter(site_assessment::Column::UpdatedAt.gte(since));
+    }
     let mut page = page::fetch(conn, query, site_assessment::Column::Id, page).await?;
     let items = hydrate(conn, std::mem::take(&mut page.items)).await?;
     Ok(page.with_items(items))

@@ -1125,9 +1125,24 @@ pub async fn list(
     filter: &DistributionFilter,
     page: &PageRequest,
 ) -> Result<Page<Distribution>> {
-    let query = distribution::Entity::find()
+    list_since(conn, scope, filter, None, page).await
+}
+
+/// [`list`], restricted to distributions whose `updated_at` (recording, edit or status
+/// change) is at or after `since` when given: the incremental pulls of exports.
+pub async fn list_since(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    filter: &DistributionFilter,
+    since: Option<DateTime<Utc>>,
+    page: &PageRequest,
+) -> Result<Page<Distribution>> {
+    let mut query = distribution::Entity::find()
         .filter(scope.distributions())
         .filter(filter.condition());
+    if let Some(since) = since {
+        query = query.filter(distribution::Column::UpdatedAt.gte(since));
+    }
     let mut page = page::fetch(conn, query, distribution::Column::Id, page).await?;
     let items = hydrate(conn, std::mem::take(&mut page.items)).await?;
     Ok(page.with_items(items))

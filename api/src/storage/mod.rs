@@ -21,6 +21,7 @@ pub mod displacement;
 pub mod distributions;
 mod entities;
 mod error;
+pub mod exports;
 pub mod import;
 pub mod insight;
 pub mod live;

@@ -75,6 +75,12 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Whether the caller reads any raw stock at all (movements, balances): everyone but
+    /// enumerators, as [`Self::stock`] says.
+    pub fn reads_stock(&self) -> bool {
+        !matches!(self.caller.role, Role::Enumerator)
+    }
+
     /// Distributions the caller may see: all for admins and coordinators, those its own
     /// organisation implements for partners, those at sites in its area for enumerators.
     pub fn distributions(&self) -> Condition {

@@ -416,12 +416,38 @@ pub async fn list(
     filter: &SiteFilter,
     page: &PageRequest,
 ) -> Result<Page<Site>> {
-    let query = site::Entity::find()
+    list_since(conn, scope, filter, None, None, page).await
+}
+
+/// [`list`], in id order also within an area (`in_area` from
+/// [`super::area::site_id_condition`] over [`site_id_column`]), and restricted to sites
+/// whose `updated_at` (fields or figures) is at or after `since` when given: the keyset
+/// pages of exports.
+pub async fn list_since(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    filter: &SiteFilter,
+    in_area: Option<Condition>,
+    since: Option<DateTime<Utc>>,
+    page: &PageRequest,
+) -> Result<Page<Site>> {
+    let mut query = site::Entity::find()
         .filter(scope.sites())
         .filter(filter.condition());
+    if let Some(area) = in_area {
+        query = query.filter(area);
+    }
+    if let Some(since) = since {
+        query = query.filter(site::Column::UpdatedAt.gte(since));
+    }
     page::fetch(conn, query, site::Column::Id, page)
         .await?
         .try_map(Site::try_from)
+}
+
+/// The column holding a site's id, for area conditions.
+pub fn site_id_column() -> impl ColumnTrait {
+    site::Column::Id
 }
 
 /// Where an area list continues: after this id (and distance, for `near` lists).

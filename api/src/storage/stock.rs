@@ -1050,9 +1050,24 @@ pub async fn list(
     filter: &MovementFilter,
     page: &PageRequest,
 ) -> Result<Page<Movement>> {
-    let query = stock_movement::Entity::find()
+    list_since(conn, scope, filter, None, page).await
+}
+
+/// [`list`], restricted to movements recorded (`recorded_at`, the server clock; movements
+/// are never edited) at or after `since` when given: the incremental pulls of exports.
+pub async fn list_since(
+    conn: &impl ConnectionTrait,
+    scope: Scope<'_>,
+    filter: &MovementFilter,
+    since: Option<DateTime<Utc>>,
+    page: &PageRequest,
+) -> Result<Page<Movement>> {
+    let mut query = stock_movement::Entity::find()
         .filter(scope.stock())
         .filter(filter.condition());
+    if let Some(since) = since {
+        query = query.filter(stock_movement::Column::RecordedAt.gte(since));
+    }
     page::fetch(conn, query, stock_movement::Column::Id, page)
         .await?
         .try_map(Movement::try_from)

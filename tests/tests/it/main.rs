@@ -16,6 +16,7 @@ mod crash;
 mod dashboard;
 mod demo;
 mod distributions;
+mod exports;
 mod faults;
 mod hostile;
 mod http;
