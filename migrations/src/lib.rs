@@ -20,6 +20,7 @@ mod m20261123_200002_add_assessment_client_app;
 mod m20261123_300001_create_openrosa;
 mod m20261123_400001_add_ledger_device_facts;
 mod m20261123_400002_change_log_owners_and_catalogue;
+mod m20261123_800001_create_site_rollups;
 
 /// Applies camptrack's migrations in order.
 #[derive(Debug)]
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_300001_create_openrosa::Migration),
             Box::new(m20261123_400001_add_ledger_device_facts::Migration),
             Box::new(m20261123_400002_change_log_owners_and_catalogue::Migration),
+            Box::new(m20261123_800001_create_site_rollups::Migration),
         ]
     }
 }

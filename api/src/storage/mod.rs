@@ -24,6 +24,7 @@ pub mod import;
 pub mod openrosa;
 pub mod organisations;
 pub mod page;
+pub mod rollups;
 pub mod rounds;
 pub mod scope;
 pub mod sites;

@@ -14,6 +14,7 @@ mod distributions;
 mod http;
 mod limits;
 mod openrosa;
+mod rollups;
 mod schema;
 mod sites;
 mod stock;
