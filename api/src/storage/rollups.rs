@@ -37,6 +37,10 @@ const MAX_EDGE_HEXAGONS: usize = 3_000;
 /// Interior ranges plus edge hexagons a query prefers to stay within.
 const MAX_COVER_VALUES: usize = 600;
 
+/// Most interior ranges plus edge hexagons a rollup query takes on at all; beyond, the
+/// range scan answers.
+const MAX_MAP_VALUES: usize = 4_000;
+
 /// Rows per upsert statement (8 bound values each, well under SQLite's limit).
 const ROWS_PER_STATEMENT: usize = 1_000;
 
@@ -461,12 +465,12 @@ pub async fn by_cell(
             let r = Resolution::new(res)
                 .map_err(|e| StorageError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
             // A map of a million hexagons is not a rollup question: leave it to the scan.
-            if a.area().area_m2() / mean_hexagon_m2(res) > 1_000_000.0 {
+            if a.area().area_m2() / mean_hexagon_m2(res) > 200_000.0 {
                 return Ok(None);
             }
-            match a.hex_cover(r, MAX_EDGE_HEXAGONS * 10) {
-                Some(h) => Some(h),
-                None => return Ok(None),
+            match a.hex_cover(r, MAX_EDGE_HEXAGONS) {
+                Some(h) if h.interior.len() + h.boundary.len() <= MAX_MAP_VALUES => Some(h),
+                _ => return Ok(None),
             }
         }
     };
@@ -536,7 +540,7 @@ fn pick_resolution(area: &PreparedArea) -> Option<HexCover> {
         .unwrap_or(candidates.len() - 1);
     // The finest resolution whose interior ranges and edge hexagons stay few (every range
     // and hexagon is a value in a statement; measured: thousands of them cost more than the
-    // site rows they save), else the coarsest that fits at all.
+    // site rows they save), else the coarsest within MAX_MAP_VALUES, else none (range scan).
     let mut fallback = None;
     for res in &candidates[start..] {
         let Some(hex) = Resolution::new(*res)
@@ -548,7 +552,9 @@ fn pick_resolution(area: &PreparedArea) -> Option<HexCover> {
         if hex.interior.len() + hex.boundary.len() <= MAX_COVER_VALUES {
             return Some(hex);
         }
-        fallback = Some(hex);
+        if hex.interior.len() + hex.boundary.len() <= MAX_MAP_VALUES {
+            fallback = Some(hex);
+        }
     }
     fallback
 }
