@@ -42,6 +42,6 @@ mod test_support;
 
 pub use area::{Area, PreparedArea, cell_feature};
 pub use cell::{Cell, CellRange, Resolution};
-pub use cover::{Cover, CoverLimits, Placement};
+pub use cover::{Cover, CoverLimits, HexCover, Placement};
 pub use error::GeoError;
 pub use point::{Coordinates, EARTH_RADIUS_M, Latitude, Longitude};

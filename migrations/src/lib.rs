@@ -21,6 +21,7 @@ mod m20261123_300001_create_openrosa;
 mod m20261123_400001_add_ledger_device_facts;
 mod m20261123_400002_change_log_owners_and_catalogue;
 mod m20261123_750001_create_webhooks;
+mod m20261123_800001_create_site_rollups;
 mod m20261123_950001_seal_audit_log;
 
 /// Applies camptrack's migrations in order.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_400001_add_ledger_device_facts::Migration),
             Box::new(m20261123_400002_change_log_owners_and_catalogue::Migration),
             Box::new(m20261123_750001_create_webhooks::Migration),
+            Box::new(m20261123_800001_create_site_rollups::Migration),
             Box::new(m20261123_950001_seal_audit_log::Migration),
         ]
     }

@@ -12,9 +12,11 @@ use super::context;
 use super::enums::Sex;
 use super::error::{self, OrGql, code, coded};
 use super::scalars::{BigInt, H3Cell, Location};
-use crate::storage::area::sites_in;
+use crate::storage::area::{ResolvedArea, sites_in};
 use crate::storage::displacement::{self, Period, Snapshot, Totals, today};
+use crate::storage::rollups;
 use crate::storage::rounds;
+use camptrack_geo::PreparedArea;
 use sea_orm::Condition;
 
 /// Most points a trend may have.
@@ -142,21 +144,44 @@ pub struct TrendPoint {
 
 async fn snapshot(
     ctx: &Context<'_>,
-    area: Option<AreaInput>,
+    area: Option<ResolvedArea>,
     as_of: Option<NaiveDate>,
 ) -> async_graphql::Result<Snapshot> {
     let scope = context::scope(ctx)?;
     let db = context::db(ctx);
-    let area = match area {
-        Some(input) => Some(area::resolve(ctx, input).await?),
-        None => None,
-    };
     let sites = sites_in(db, scope, area.as_ref(), Condition::all())
         .await
         .gql()?;
     displacement::snapshot(db, sites, as_of, today())
         .await
         .gql()
+}
+
+async fn resolve(
+    ctx: &Context<'_>,
+    area: Option<AreaInput>,
+) -> async_graphql::Result<Option<ResolvedArea>> {
+    Ok(match area {
+        Some(input) => Some(area::resolve(ctx, input).await?),
+        None => None,
+    })
+}
+
+/// The area rollups can answer for: today's figures, a caller who sees every site, and no
+/// area or a geometric one. `Some(None)` means all sites.
+fn rollup_area<'a>(
+    ctx: &Context<'_>,
+    area: Option<&'a ResolvedArea>,
+    as_of: Option<NaiveDate>,
+) -> async_graphql::Result<Option<Option<&'a PreparedArea>>> {
+    if as_of.is_some() || !context::scope(ctx)?.sees_every_site() {
+        return Ok(None);
+    }
+    Ok(match area {
+        None => Some(None),
+        Some(ResolvedArea::Geo(covered)) => Some(Some(&covered.area)),
+        Some(ResolvedArea::Pcode(_)) => None,
+    })
 }
 
 fn cell_feature(cell: Cell, f: &Figures) -> serde_json::Value {
@@ -188,6 +213,13 @@ impl DisplacementQuery {
         area: Option<AreaInput>,
         as_of: Option<NaiveDate>,
     ) -> async_graphql::Result<Figures> {
+        let area = resolve(ctx, area).await?;
+        if let Some(target) = rollup_area(ctx, area.as_ref(), as_of)? {
+            let db = context::db(ctx);
+            if let Some(totals) = rollups::totals(db, target, today()).await.gql()? {
+                return figures(ctx, &totals);
+            }
+        }
         let snapshot = snapshot(ctx, area, as_of).await?;
         figures(ctx, &snapshot.total())
     }
@@ -210,8 +242,22 @@ impl DisplacementQuery {
                     "must be an H3 resolution, 0 to 15",
                 ))
             })?;
-        let snapshot = snapshot(ctx, area, as_of).await?;
-        let groups = snapshot.group_by(|s| Some(s.location.cell_at(res).as_i64()));
+        let area = resolve(ctx, area).await?;
+        let mut groups = None;
+        if rollups::RESOLUTIONS.contains(&res.get())
+            && let Some(target) = rollup_area(ctx, area.as_ref(), as_of)?
+        {
+            let db = context::db(ctx);
+            groups = rollups::by_cell(db, target, res.get(), today())
+                .await
+                .gql()?;
+        }
+        let groups = match groups {
+            Some(g) => g,
+            None => snapshot(ctx, area, as_of)
+                .await?
+                .group_by(|s| Some(s.location.cell_at(res).as_i64())),
+        };
         let mut cells = Vec::with_capacity(groups.len());
         let mut features = Vec::with_capacity(groups.len());
         for (value, totals) in &groups {
@@ -249,7 +295,7 @@ impl DisplacementQuery {
                     "sites carry p-codes for levels 0 to 3",
                 ))
             })?;
-        let snapshot = snapshot(ctx, area, as_of).await?;
+        let snapshot = snapshot(ctx, resolve(ctx, area).await?, as_of).await?;
         snapshot
             .group_by(|s| Some(s.admin[level].clone()))
             .into_iter()

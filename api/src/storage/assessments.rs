@@ -652,6 +652,9 @@ async fn keep_version(
 /// Sets the site's current figures from its latest counted assessment, in the one order:
 /// (assessed_on, round number, captured_at, id), REJECTED not counted.
 pub(super) async fn refresh_site(txn: &impl ConnectionTrait, site_id: Uuid) -> Result<()> {
+    // Lock the site first, so the latest assessment is read after any concurrent writer
+    // of the same site committed (PostgreSQL; SQLite writers are serialised already).
+    let before = super::rollups::lock_site(txn, site_id).await?;
     let latest = site_assessment::Entity::find()
         .filter(site_assessment::Column::SiteId.eq(site_id))
         .filter(site_assessment::Column::ReviewStatus.ne(ReviewStatus::Rejected.to_string()))
@@ -669,12 +672,14 @@ pub(super) async fn refresh_site(txn: &impl ConnectionTrait, site_id: Uuid) -> R
                 assessed_on: Some(a.content.assessed_on),
                 households: a.content.figures.households.into(),
                 individuals: a.content.figures.individuals.into(),
+                arrivals: a.content.figures.arrivals_3m.map_or(0, i64::from),
+                departures: a.content.figures.departures_3m.map_or(0, i64::from),
                 sadd: a.content.figures.sadd,
             }
         }
         None => CurrentFigures::default(),
     };
-    sites::set_current(txn, site_id, &figures).await
+    sites::set_current(txn, &before, &figures).await
 }
 
 /// Loads an assessment the caller may see and edit, checking `version`.

@@ -75,7 +75,14 @@ pub async fn connect(settings: &DbSettings) -> Result<DatabaseConnection, DbErr>
 
 /// Brings the schema up to date.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    // Sites written before the rollups existed get their cells and rollups here (H3 is
+    // not in SQL, so the migration cannot compute them).
+    let txn = begin_write(db).await?;
+    super::rollups::backfill(&txn)
+        .await
+        .map_err(|e| DbErr::Custom(format!("rollup backfill: {e}")))?;
+    txn.commit().await
 }
 
 /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers never deadlock

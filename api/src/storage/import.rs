@@ -60,9 +60,15 @@ pub async fn sites(
     }
     let count = rows.len();
     insert_chunked(conn, rows, site::Entity::insert_many).await?;
-    for site in site_rows(conn, &ids).await?.values() {
+    let written = site_rows(conn, &ids).await?;
+    for site in written.values() {
         log_change(conn, EntityKind::Site, site.id, Operation::Create, site).await?;
     }
+    let added = written
+        .values()
+        .map(super::rollups::of_site)
+        .collect::<Result<Vec<_>>>()?;
+    super::rollups::apply(conn, added.iter().flatten().map(|c| (None, Some(c)))).await?;
     audit::record(
         conn,
         Some(actor),

@@ -28,6 +28,7 @@ pub mod live;
 pub mod openrosa;
 pub mod organisations;
 pub mod page;
+pub mod rollups;
 pub mod rounds;
 pub mod scope;
 pub mod seal;

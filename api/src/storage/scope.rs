@@ -27,6 +27,12 @@ impl<'a> Scope<'a> {
         self.caller
     }
 
+    /// Whether the caller sees every site ([`Self::sites`] filters nothing), so per-cell
+    /// rollups of all sites answer its aggregates.
+    pub fn sees_every_site(&self) -> bool {
+        !(self.caller.role == Role::Enumerator && self.caller.area.is_bound())
+    }
+
     /// Sites the caller may see: all, except that an enumerator bound to an area sees only
     /// the sites in it.
     pub fn sites(&self) -> Condition {

@@ -16,6 +16,7 @@ use super::area::ResolvedArea;
 use super::changes::{self, EntityKind, Operation, Placement};
 use super::entities::site;
 use super::page::{self, Page, PageRequest};
+use super::rollups;
 use super::scope::Scope;
 use super::{Result, StorageError, Writer, audit, db, decode, decode_json};
 use crate::auth::Caller;
@@ -82,6 +83,10 @@ pub struct CurrentFigures {
     pub individuals: i64,
     /// SADD rows.
     pub sadd: Vec<SaddRow>,
+    /// Arrivals in the 3 months before the visit (0 when not given).
+    pub arrivals: i64,
+    /// Departures in the 3 months before the visit (0 when not given).
+    pub departures: i64,
 }
 
 /// A new site, validated.
@@ -144,6 +149,8 @@ impl TryFrom<site::Model> for Site {
                 households: m.current_households,
                 individuals: m.current_individuals,
                 sadd: decode_json(m.current_sadd)?,
+                arrivals: m.current_arrivals.unwrap_or(0),
+                departures: m.current_departures.unwrap_or(0),
             },
             id: m.id,
             code: m.code,
@@ -189,6 +196,9 @@ pub(super) fn fields(draft: SiteDraft) -> site::ActiveModel {
         lat: Set(draft.location.lat()),
         lon: Set(draft.location.lon()),
         cell: Set(draft.location.cell().as_i64()),
+        cell_r5: Set(Some(rollups::cell_at(&draft.location, 5))),
+        cell_r7: Set(Some(rollups::cell_at(&draft.location, 7))),
+        cell_r9: Set(Some(rollups::cell_at(&draft.location, 9))),
         admin0_pcode: Set(draft.admin0_pcode),
         admin1_pcode: Set(draft.admin1_pcode),
         admin2_pcode: Set(draft.admin2_pcode),
@@ -227,6 +237,8 @@ pub async fn create(db: &impl Writer, actor: Option<&Caller>, draft: SiteDraft) 
     .exec_with_returning(&txn)
     .await
     .map_err(|e| super::taken(e, "site code"))?;
+    let added = rollups::of_site(&model)?;
+    rollups::apply(&txn, [(None, added.as_ref())]).await?;
     changes::append(
         &txn,
         changes::Entry {
@@ -276,10 +288,7 @@ pub async fn update(
 ) -> Result<Site> {
     super::scope::require_actor(Some(actor), camptrack_domain::access::Write::Sites)?;
     let txn = db::begin_write(db).await?;
-    let before = site::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| StorageError::not_found("site", id))?;
+    let before = rollups::lock_site(&txn, id).await?;
     super::check_version("site", &before.code, before.version, version, || {
         audit_json(&before)
     })?;
@@ -316,6 +325,8 @@ pub async fn update(
         .exec(&txn)
         .await
         .map_err(|e| super::taken(e, "site code"))?;
+    let (old, new) = (rollups::of_site(&before)?, rollups::of_site(&after)?);
+    rollups::apply(&txn, [(old.as_ref(), new.as_ref())]).await?;
     changes::append(
         &txn,
         changes::Entry {
@@ -557,23 +568,39 @@ pub async fn any(conn: &impl ConnectionTrait) -> Result<bool> {
     Ok(site::Entity::find().one(conn).await?.is_some())
 }
 
-/// Writes a site's current figures (never bumps its version: that guards its fields).
+/// Writes a site's current figures (never bumps its version: that guards its fields) and
+/// moves the rollups with them. `before` is the site row as read under
+/// [`super::rollups::lock_site`] in the same transaction.
 pub(super) async fn set_current(
     conn: &impl ConnectionTrait,
-    id: Uuid,
+    before: &site::Model,
     figures: &CurrentFigures,
 ) -> Result<()> {
+    let sadd = json!(figures.sadd);
     site::Entity::update(site::ActiveModel {
-        id: Unchanged(id),
+        id: Unchanged(before.id),
         current_assessment_id: Set(figures.assessment_id),
         current_assessed_on: Set(figures.assessed_on),
         current_households: Set(figures.households),
         current_individuals: Set(figures.individuals),
-        current_sadd: Set(json!(figures.sadd)),
+        current_sadd: Set(sadd.clone()),
+        current_arrivals: Set(figures.assessment_id.map(|_| figures.arrivals)),
+        current_departures: Set(figures.assessment_id.map(|_| figures.departures)),
         updated_at: Set(super::now()),
         ..Default::default()
     })
     .exec(conn)
     .await?;
-    Ok(())
+    let after = site::Model {
+        current_assessment_id: figures.assessment_id,
+        current_assessed_on: figures.assessed_on,
+        current_households: figures.households,
+        current_individuals: figures.individuals,
+        current_sadd: sadd,
+        current_arrivals: figures.assessment_id.map(|_| figures.arrivals),
+        current_departures: figures.assessment_id.map(|_| figures.departures),
+        ..before.clone()
+    };
+    let (old, new) = (rollups::of_site(before)?, rollups::of_site(&after)?);
+    rollups::apply(conn, [(old.as_ref(), new.as_ref())]).await
 }

@@ -55,4 +55,17 @@ impl PreparedArea {
     pub fn cover(&self) -> crate::Cover {
         crate::cover::cover(&self.area, self.index.as_ref(), &self.limits)
     }
+
+    /// The hexagons of `res` meeting the area: those wholly inside (as value ranges) and
+    /// those on its edge, for per-cell rollups. `None` for a cell list, or when more than
+    /// `max_boundary` hexagons would lie on the edge.
+    #[must_use]
+    pub fn hex_cover(
+        &self,
+        res: crate::Resolution,
+        max_boundary: usize,
+    ) -> Option<crate::HexCover> {
+        let classify = crate::cover::classifier(&self.area, self.index.as_ref())?;
+        crate::cover::hexes::hex_cover(&*classify, res, max_boundary)
+    }
 }

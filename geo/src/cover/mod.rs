@@ -2,6 +2,7 @@
 //! (interior) and rows to test exactly (boundary).
 
 mod cap;
+pub(crate) mod hexes;
 pub(crate) mod ranges;
 mod refine;
 
@@ -14,7 +15,8 @@ use crate::{
         planar::{Position, Rect},
     },
 };
-use cap::Class;
+use cap::{Cap, Class};
+pub use hexes::HexCover;
 use refine::{base_cells, cover_cells, refine};
 
 /// Bounds on the work a caller can ask for: area size and list lengths (answered with a
@@ -146,9 +148,26 @@ pub(crate) fn cover(area: &Area, index: Option<&EdgeIndex>, limits: &CoverLimits
     let cap_limit = limits.max_boundary_cells;
     let (interior, boundary) = match area {
         Area::Cells(cells) => cover_cells(cells, cap_limit),
+        _ => {
+            let classify =
+                classifier(area, index).expect("every area but a cell list classifies caps");
+            refine(base_cells(), cap_limit, |cap, _| classify(cap))
+        }
+    };
+    to_ranges(&interior, &boundary)
+}
+
+/// A cap test: whether a disc lies inside, outside, or across an area.
+pub(crate) type CapTest<'a> = Box<dyn Fn(&Cap) -> Class + 'a>;
+
+/// The cap test of a geometric area (a box, a radius or a polygon): whether a disc lies
+/// wholly inside, wholly outside, or neither. `None` for a cell list.
+pub(crate) fn classifier<'a>(area: &'a Area, index: Option<&'a EdgeIndex>) -> Option<CapTest<'a>> {
+    match area {
+        Area::Cells(_) => None,
         Area::Near { center, radius_m } => {
             let (center, radius_m) = (*center, *radius_m);
-            refine(base_cells(), cap_limit, |cap, _| {
+            Some(Box::new(move |cap: &Cap| {
                 let d = center.distance_m(&cap.center);
                 let margin = 0.01 + 1e-9 * (d + radius_m);
                 if d + cap.radius_m + margin <= radius_m {
@@ -158,7 +177,7 @@ pub(crate) fn cover(area: &Area, index: Option<&EdgeIndex>, limits: &CoverLimits
                 } else {
                     Class::Unknown
                 }
-            })
+            }))
         }
         Area::BBox {
             west,
@@ -172,7 +191,7 @@ pub(crate) fn cover(area: &Area, index: Option<&EdgeIndex>, limits: &CoverLimits
                 vec![(*west, 180.0), (-180.0, *east)]
             };
             let (south, north) = (*south, *north);
-            refine(base_cells(), cap_limit, |cap, _| {
+            Some(Box::new(move |cap: &Cap| {
                 cap.rects().classify(|r| {
                     let lon_out = lons.iter().all(|&(a, b)| r.x1 < a || r.x0 > b);
                     if r.y1 < south || r.y0 > north || lon_out {
@@ -186,16 +205,15 @@ pub(crate) fn cover(area: &Area, index: Option<&EdgeIndex>, limits: &CoverLimits
                         Class::Unknown
                     }
                 })
-            })
+            }))
         }
         Area::Polygon(_) => {
-            let index = index.expect("a checked polygon area has an edge index");
-            refine(base_cells(), cap_limit, |cap, _| {
+            let index = index?;
+            Some(Box::new(move |cap: &Cap| {
                 cap.rects().classify(|r| polygon_piece(index, r))
-            })
+            }))
         }
-    };
-    to_ranges(&interior, &boundary)
+    }
 }
 
 fn polygon_piece(index: &EdgeIndex, r: &Rect) -> Class {

@@ -24,6 +24,7 @@ mod insight;
 mod limits;
 mod metrics;
 mod openrosa;
+mod rollups;
 mod schema;
 mod security;
 mod sites;

@@ -31,6 +31,11 @@ pub struct Model {
     pub current_individuals: i64,
     #[sea_orm(column_type = "JsonBinary")]
     pub current_sadd: Json,
+    pub cell_r5: Option<i64>,
+    pub cell_r7: Option<i64>,
+    pub cell_r9: Option<i64>,
+    pub current_arrivals: Option<i64>,
+    pub current_departures: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
