@@ -46,8 +46,11 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
     tracing::info!(database = %db::redact_url(&settings.url), "opening database");
     let conn = db::connect(&settings).await?;
     db::migrate(&conn).await?;
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => serve_until_signal(conn, args).await,
+    match cli
+        .command
+        .unwrap_or_else(|| Command::Serve(Box::default()))
+    {
+        Command::Serve(args) => serve_until_signal(conn, *args).await,
         Command::Migrate => {
             tracing::info!("database is up to date");
             Ok(())

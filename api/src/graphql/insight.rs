@@ -623,12 +623,13 @@ impl InsightQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<ArrivalSpike>> {
+        let scope = context::scope(ctx)?;
         let test = SpikeTest::new(threshold.map(i64::from), multiple).gql()?;
         let keyset = keyset(ctx, first, after)?;
         let area = resolve(ctx, area).await?;
         let page = gaps::spikes(
             context::db(ctx),
-            context::scope(ctx)?,
+            scope,
             area.as_ref(),
             as_of.unwrap_or_else(today),
             test,

@@ -78,10 +78,12 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
     // Sites written before the rollups existed get their cells and rollups here (H3 is
     // not in SQL, so the migration cannot compute them).
+    let failed = |e: super::StorageError| DbErr::Custom(format!("rollup backfill: {e}"));
+    if !super::rollups::needs_backfill(db).await.map_err(failed)? {
+        return Ok(());
+    }
     let txn = begin_write(db).await?;
-    super::rollups::backfill(&txn)
-        .await
-        .map_err(|e| DbErr::Custom(format!("rollup backfill: {e}")))?;
+    super::rollups::backfill(&txn).await.map_err(failed)?;
     txn.commit().await
 }
 

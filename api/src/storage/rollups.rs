@@ -258,10 +258,15 @@ async fn upsert_sadd(conn: &impl ConnectionTrait, rows: &[(SaddKey, [i64; 2])]) 
 
 /// Reads site `id` for a change of its figures, locking its row on PostgreSQL so that
 /// concurrent writers of one site take turns (the rollup delta is computed from it).
+///
+/// The lock is `FOR NO KEY UPDATE`, not `FOR UPDATE`: a writer has usually inserted a row
+/// referencing the site already (an assessment), which holds `FOR KEY SHARE` on it; two
+/// writers each holding that and both asking `FOR UPDATE` deadlock, while `NO KEY UPDATE`
+/// is compatible with `KEY SHARE` and still makes the writers take turns.
 pub async fn lock_site(conn: &impl ConnectionTrait, id: Uuid) -> Result<site::Model> {
     let mut find = site::Entity::find_by_id(id);
     if conn.get_database_backend() == DbBackend::Postgres {
-        find = find.lock_exclusive();
+        find = find.lock(sea_orm::sea_query::LockType::NoKeyUpdate);
     }
     find.one(conn)
         .await?
@@ -296,21 +301,29 @@ pub async fn rebuild(conn: &impl ConnectionTrait) -> Result<()> {
     Ok(())
 }
 
+/// Sites written before rollups existed: no cells, or current figures without arrivals.
+fn stale_sites() -> sea_orm::Select<site::Entity> {
+    site::Entity::find().filter(
+        sea_orm::Condition::any()
+            .add(site::Column::CellR9.is_null())
+            .add(
+                sea_orm::Condition::all()
+                    .add(site::Column::CurrentAssessmentId.is_not_null())
+                    .add(site::Column::CurrentArrivals.is_null()),
+            ),
+    )
+}
+
+/// Whether any site needs [`backfill`]: a read, so a start with nothing to fill never takes
+/// the write lock.
+pub async fn needs_backfill(conn: &impl ConnectionTrait) -> Result<bool> {
+    Ok(stale_sites().one(conn).await?.is_some())
+}
+
 /// Fills the cells and current arrivals/departures of sites written before rollups existed,
 /// then rebuilds the rollups when anything was filled. Returns the number of sites filled.
 pub async fn backfill(conn: &impl ConnectionTrait) -> Result<usize> {
-    let stale = site::Entity::find()
-        .filter(
-            sea_orm::Condition::any()
-                .add(site::Column::CellR9.is_null())
-                .add(
-                    sea_orm::Condition::all()
-                        .add(site::Column::CurrentAssessmentId.is_not_null())
-                        .add(site::Column::CurrentArrivals.is_null()),
-                ),
-        )
-        .all(conn)
-        .await?;
+    let stale = stale_sites().all(conn).await?;
     for m in &stale {
         let location = Coordinates::new(m.lat, m.lon)
             .map_err(|e| StorageError::Db(sea_orm::DbErr::Type(e.to_string())))?;

@@ -576,6 +576,7 @@ pub async fn redeliver(
     max_attempts: u32,
 ) -> Result<Delivery> {
     use webhook_delivery::Column as D;
+    scope.require(camptrack_domain::access::Write::Webhooks)?;
     let txn = db::begin_write(db).await?;
     let stored = webhook_delivery::Entity::find_by_id(id)
         .one(&txn)

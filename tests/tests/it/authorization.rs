@@ -7,9 +7,9 @@
 //! `BAD_USER_INPUT`...). Row-level rules (a partner's own organisation, an enumerator's
 //! area) are data-dependent and tested in `access.rs`; here they are `S` (scoped).
 //!
-//! Hooks: exports (`/export/...`) and WebSocket subscriptions add their rows to `HTTP` and
-//! `GRAPHQL` (`Subscription.*`) when they land; subscription fields are listed from the
-//! schema like the others, and the test fails until each has a row.
+//! Exports (`/export/...`) have rows in `HTTP`. Subscription fields are listed from the
+//! schema like the others and need a row; they run over `/graphql/ws`, where
+//! `subscriptions.rs` checks their scope.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -105,6 +105,28 @@ const GRAPHQL: &[(&str, [O; 5])] = &[
     ("Mutation.submitDistributions", [D, A, A, S, S]),
     ("Mutation.updateDistribution", [D, A, A, S, S]),
     ("Mutation.setDistributionStatus", [D, A, A, S, S]),
+    // Coordinator insight: the gap questions are aggregates (partners see small figures
+    // suppressed, enumerators their area); the 4W is built from raw distribution rows.
+    ("Query.sitesWithoutDistribution", [D, A, A, A, S]),
+    ("Query.needsVsReached", [D, A, A, A, S]),
+    ("Query.staleSites", [D, A, A, A, S]),
+    ("Query.arrivalSpikes", [D, A, A, A, S]),
+    ("Query.multiPartnerCoverage", [D, A, A, A, S]),
+    ("Query.displacementFlows", [D, A, A, A, S]),
+    ("Query.activities", [D, A, A, S, S]),
+    // Webhooks: coordinators, partners for their own organisation; never enumerators.
+    ("Query.webhooks", [D, A, A, S, D]),
+    ("Query.webhook", [D, A, A, S, D]),
+    ("Mutation.createWebhook", [D, A, A, S, D]),
+    ("Mutation.pauseWebhook", [D, A, A, S, D]),
+    ("Mutation.resumeWebhook", [D, A, A, S, D]),
+    ("Mutation.deleteWebhook", [D, A, A, S, D]),
+    ("Mutation.rotateWebhookSecret", [D, A, A, S, D]),
+    ("Mutation.redeliverWebhookDelivery", [D, A, A, S, D]),
+    // Live updates: the lists' scope (checked over /graphql/ws in subscriptions.rs).
+    ("Subscription.assessmentChanges", [D, A, A, S, S]),
+    ("Subscription.distributionChanges", [D, A, A, S, S]),
+    ("Subscription.stockMovementChanges", [D, A, A, S, S]),
 ];
 
 /// OpenRosa and other plain HTTP ways in: (method, path after the base, expected).
@@ -113,7 +135,16 @@ const HTTP: &[(&str, &str, [O; 5])] = &[
     ("GET", "/openrosa/formList", [D, A, A, S, A]),
     ("GET", "/openrosa/submission", [D, A, A, S, A]),
     ("GET", "/key/{token}/openrosa/formList", [D, A, A, S, A]),
-    // Exports (issue 7) add their rows here, e.g. ("GET", "/export/sites.csv", [...]).
+    // Exports: the lists' scope; stock is never an enumerator's.
+    ("GET", "/export/sites.csv", [D, A, A, A, A]),
+    ("GET", "/export/sites.geojson", [D, A, A, A, A]),
+    ("GET", "/export/assessments.csv", [D, A, A, S, S]),
+    ("GET", "/export/distributions.csv", [D, A, A, S, S]),
+    ("GET", "/export/stock-movements.csv", [D, A, A, S, D]),
+    ("GET", "/export/stock-balances.csv", [D, A, A, S, D]),
+    ("GET", "/export/displacement-by-cell.csv", [D, A, A, A, S]),
+    ("GET", "/export/displacement-by-admin.csv", [D, A, A, A, S]),
+    ("GET", "/key/{token}/export/sites.csv", [D, A, A, A, A]),
 ];
 
 const ROLES: [&str; 5] = ["anonymous", "ADMIN", "COORDINATOR", "PARTNER", "ENUMERATOR"];
@@ -347,7 +378,12 @@ async fn every_graphql_field_and_http_route_answers_each_role_as_the_role_table_
             };
             let mut request = app.http.request(method.parse().unwrap(), url);
             if let (false, Some(t)) = (path.contains("{token}"), token) {
-                request = request.basic_auth("device", Some(t));
+                // OpenRosa clients send HTTP Basic; everything else a bearer token.
+                request = if path.starts_with("/openrosa") {
+                    request.basic_auth("device", Some(t))
+                } else {
+                    request.bearer_auth(t)
+                };
             }
             let status = request.send().await.expect("answer").status().as_u16();
             let observed = status == 401 || status == 403;

@@ -1,6 +1,6 @@
 //! Faults: PostgreSQL stopped and restarted under load, on a PRIVATE cluster made for the
 //! test with `pg_createcluster` on a free port (never the shared server). `/readyz` turns
-//! false, requests fail fast and clearly (503, `INTERNAL`, a request id) instead of
+//! false, requests fail fast and clearly (503, `UNAVAILABLE`, a request id) instead of
 //! hanging, the server recovers by itself, and no acknowledged write is lost.
 //!
 //! It needs root and the PostgreSQL server tools; under `CI=true` their absence fails the
@@ -203,7 +203,7 @@ async fn postgres_stopped_and_restarted_under_load_loses_no_acknowledged_write()
         .to_owned();
     let body: Value = answer.json().await.expect("json");
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "INTERNAL",
+        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
         "{body:#}"
     );
     let message = body["errors"][0]["message"].as_str().unwrap_or("");
@@ -230,11 +230,11 @@ async fn postgres_stopped_and_restarted_under_load_loses_no_acknowledged_write()
         acknowledged.len() > before,
         "no write succeeded after the restart"
     );
-    // Every failure during the outage was a clear 503 INTERNAL, never a 500 or a hang.
+    // Every failure during the outage was a clear 503 UNAVAILABLE, never a 500 or a hang.
     for (status, body) in failures.lock().expect("lock").iter() {
         assert_eq!(*status, 503, "{body:#}");
         assert_eq!(
-            body["errors"][0]["extensions"]["code"], "INTERNAL",
+            body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
             "{body:#}"
         );
     }
@@ -329,7 +329,7 @@ fn org(code: &str, name_len: usize) -> Value {
 /// Asserts `answer` is the clear "database unavailable" error with a request id.
 fn unavailable(answer: &Value) {
     assert_eq!(
-        answer["errors"][0]["extensions"]["code"], "INTERNAL",
+        answer["errors"][0]["extensions"]["code"], "UNAVAILABLE",
         "{answer:#}"
     );
     let message = answer["errors"][0]["message"].as_str().unwrap_or("");
