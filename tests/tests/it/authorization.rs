@@ -144,6 +144,22 @@ const HTTP: &[(&str, &str, [O; 5])] = &[
     ("GET", "/export/stock-balances.csv", [D, A, A, S, D]),
     ("GET", "/export/displacement-by-cell.csv", [D, A, A, A, S]),
     ("GET", "/export/displacement-by-admin.csv", [D, A, A, A, S]),
+    (
+        "GET",
+        "/export/activities.csv?from=2024-01-01&to=2024-12-31&groupBy=STATUS",
+        [D, A, A, S, S],
+    ),
+    (
+        "GET",
+        "/export/sites-without-distribution.csv?days=30",
+        [D, A, A, A, S],
+    ),
+    ("GET", "/export/stale-sites.csv?days=30", [D, A, A, A, S]),
+    (
+        "GET",
+        "/export/arrival-spikes.csv?threshold=10",
+        [D, A, A, A, S],
+    ),
     ("GET", "/key/{token}/export/sites.csv", [D, A, A, A, A]),
 ];
 

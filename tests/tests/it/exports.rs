@@ -930,3 +930,297 @@ async fn exports_read_in_many_small_pages_are_whole_and_well_formed() {
     .collect();
     assert_eq!(got, expected);
 }
+
+/// A GraphQL `InsightFigures` (or null) as the export writes it: (suppressed, assessed on,
+/// households, individuals).
+fn figures_cells(p: &Value) -> [String; 4] {
+    let text = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    [
+        p["suppressed"].as_bool().unwrap_or(false).to_string(),
+        text(&p["assessedOn"]),
+        text(&p["households"]),
+        text(&p["individuals"]),
+    ]
+}
+
+fn row_cells(row: &BTreeMap<String, String>) -> [String; 4] {
+    [
+        row["Figures suppressed"].clone(),
+        row["Assessed on"].clone(),
+        row["IDP households"].clone(),
+        row["IDP individuals"].clone(),
+    ]
+}
+
+fn gql_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn activities_and_gap_exports_match_their_queries_page_by_page() {
+    let settings = ServeArgs {
+        export_page_rows: 1,
+        ..ServeArgs::parse_from(["serve"])
+    };
+    let (app, sites) = world_with(spawn_app_with(settings).await).await;
+    let admin = app.admin_token.clone();
+    let nrc = app.organisation("NRC").await;
+    app.organisation("ECHO").await;
+    let partner = app
+        .token_for(Role::Partner, Some(nrc), AccountArea::default())
+        .await;
+    let store = fixtures::warehouse(&app, None, "WH-MAIDUGURI", Some("NRC")).await;
+    record(
+        &app,
+        &store,
+        "BLANKET",
+        "RECEIPT",
+        100,
+        "2024-01-01T08:00:00Z",
+    )
+    .await;
+    record(
+        &app,
+        &store,
+        "TARPAULIN",
+        "RECEIPT",
+        40,
+        "2024-01-02T08:00:00Z",
+    )
+    .await;
+    for (site, status, on) in [
+        (&sites[0], "COMPLETED", "2024-03-12"),
+        (&sites[1], "PLANNED", "2024-03-20"),
+        (&sites[3], "COMPLETED", "2024-02-02"),
+    ] {
+        app.admin(
+            "mutation($i: DistributionInput!) { recordDistribution(input: $i) { distribution { id } } }",
+            json!({ "i": {
+                "clientUuid": uuid::Uuid::new_v4(), "siteId": site, "implementingOrganisationCode": "NRC",
+                "fundingOrganisationCode": "ECHO", "projectCode": "SHL-2024-01",
+                "startsOn": on, "modality": "IN_KIND", "status": status,
+                "households": 3, "individuals": 14, "noShows": 1,
+                "sadd": [{ "sex": "F", "ageMin": 18, "ageMax": 59, "count": 5 }],
+                "lines": [{ "itemCode": "BLANKET", "quantityDistributed": 2 }, { "itemCode": "TARPAULIN", "quantityDistributed": 1 }],
+                "sourceWarehouseId": store
+            } }),
+        )
+        .await
+        .data();
+    }
+    // Arrivals on the big and the tiny site (the tiny one is suppressed for partners).
+    fixtures::round(&app, 2).await;
+    for (site, hh) in [(&sites[0], 125), (&sites[1], 4)] {
+        let mut input = fixtures::assessment_input(site, 2, "2024-03-20", hh, hh * 5);
+        input["arrivalsLast3Months"] = json!(50);
+        app.gql(Some(&admin), fixtures::SUBMIT, json!({ "i": input }))
+            .await
+            .data();
+    }
+
+    // activities: every row, column by column, through one-row pages.
+    let answer = app
+        .admin("{ activities(from: \"2024-02-01\", to: \"2024-03-31\", groupBy: [IMPLEMENTING_ORGANISATION, GOODS, STATUS, ADMIN1], first: 500) { edges { node { implementingOrganisationCode goodsCode status admin1Pcode measures { distributions sites householdsReached individualsReached quantityDistributed firstDay lastDay } } } } }", json!({}))
+        .await;
+    let want: BTreeSet<Vec<String>> = answer.data()["activities"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let n = &e["node"];
+            let m = &n["measures"];
+            [
+                &n["implementingOrganisationCode"],
+                &n["goodsCode"],
+                &n["status"],
+                &n["admin1Pcode"],
+                &m["distributions"],
+                &m["sites"],
+                &m["householdsReached"],
+                &m["individualsReached"],
+                &m["quantityDistributed"],
+                &m["firstDay"],
+                &m["lastDay"],
+            ]
+            .into_iter()
+            .map(gql_text)
+            .collect()
+        })
+        .collect();
+    assert!(want.len() >= 4, "{want:?}");
+    let csv = csv_of(
+        &app,
+        &admin,
+        "/export/activities.csv?from=2024-02-01&to=2024-03-31&groupBy=IMPLEMENTING_ORGANISATION,GOODS&groupBy=STATUS,ADMIN1",
+    )
+    .await;
+    assert_eq!(
+        csv.hxl,
+        [
+            "#org+impl",
+            "#item+code",
+            "#status",
+            "#adm1+code",
+            "#activity+count",
+            "#loc+count",
+            "#reached+hh",
+            "#reached+ind",
+            "#value",
+            "#date+start",
+            "#date+end"
+        ]
+    );
+    let got: BTreeSet<Vec<String>> = csv
+        .rows
+        .iter()
+        .map(|r| {
+            [
+                "Implementing organisation",
+                "Item or kit code",
+                "Status",
+                "Admin1 p-code",
+                "Distributions",
+                "Sites",
+                "Households reached",
+                "Individuals reached",
+                "Quantity distributed",
+                "First day",
+                "Last day",
+            ]
+            .iter()
+            .map(|h| r[*h].clone())
+            .collect()
+        })
+        .collect();
+    assert_eq!(csv.rows.len(), want.len());
+    assert_eq!(got, want);
+
+    // The gap lists, for the admin and for a partner (suppression as in GraphQL).
+    for token in [&admin, &partner] {
+        let answer = app
+            .gql(
+                Some(token),
+                "{ sitesWithoutDistribution(asOf: \"2024-03-31\", days: 30, goods: { itemCode: \"BLANKET\" }, first: 500) { nodes { site { id code } population { suppressed assessedOn households individuals } lastDistributionOn } }
+                   staleSites(asOf: \"2024-03-31\", days: 20, first: 500) { nodes { site { id } neverAssessed daysSinceAssessed population { suppressed assessedOn households individuals } } }
+                   arrivalSpikes(asOf: \"2024-03-31\", threshold: 10, first: 500) { nodes { site { id } rules arrivalsLast3Months previousArrivalsLast3Months population { suppressed assessedOn households individuals } } } }",
+                json!({}),
+            )
+            .await;
+        let data = answer.data();
+
+        let nodes = data["sitesWithoutDistribution"]["nodes"]
+            .as_array()
+            .unwrap();
+        assert!(!nodes.is_empty());
+        let csv = csv_of(
+            &app,
+            token,
+            "/export/sites-without-distribution.csv?asOf=2024-03-31&days=30&goods.itemCode=blanket",
+        )
+        .await;
+        assert_eq!(csv.tag("Site code"), "#loc+code");
+        assert_eq!(csv.tag("IDP households"), "#affected+idps+hh");
+        let rows = csv.by("Site id");
+        assert_eq!(rows.len(), nodes.len());
+        for n in nodes {
+            let row = &rows[n["site"]["id"].as_str().unwrap()];
+            assert_eq!(row["Site code"], n["site"]["code"].as_str().unwrap());
+            assert_eq!(row_cells(row), figures_cells(&n["population"]));
+            assert_eq!(
+                row["Last distribution on"],
+                gql_text(&n["lastDistributionOn"])
+            );
+        }
+
+        let nodes = data["staleSites"]["nodes"].as_array().unwrap();
+        assert!(!nodes.is_empty());
+        let csv = csv_of(
+            &app,
+            token,
+            "/export/stale-sites.csv?asOf=2024-03-31&days=20",
+        )
+        .await;
+        let rows = csv.by("Site id");
+        assert_eq!(rows.len(), nodes.len());
+        for n in nodes {
+            let row = &rows[n["site"]["id"].as_str().unwrap()];
+            assert_eq!(row_cells(row), figures_cells(&n["population"]));
+            assert_eq!(row["Never assessed"], n["neverAssessed"].to_string());
+            assert_eq!(
+                row["Days since assessed"],
+                gql_text(&n["daysSinceAssessed"])
+            );
+        }
+
+        let nodes = data["arrivalSpikes"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 2);
+        let csv = csv_of(
+            &app,
+            token,
+            "/export/arrival-spikes.csv?asOf=2024-03-31&threshold=10",
+        )
+        .await;
+        let rows = csv.by("Site id");
+        assert_eq!(rows.len(), nodes.len());
+        for n in nodes {
+            let row = &rows[n["site"]["id"].as_str().unwrap()];
+            assert_eq!(row_cells(row), figures_cells(&n["population"]));
+            let rules: Vec<String> = n["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(gql_text)
+                .collect();
+            assert_eq!(row["Rules fired"], rules.join(","));
+            assert_eq!(
+                row["Arrivals (3 months)"],
+                gql_text(&n["arrivalsLast3Months"])
+            );
+            assert_eq!(
+                row["Previous arrivals (3 months)"],
+                gql_text(&n["previousArrivalsLast3Months"])
+            );
+        }
+        let tiny = &rows[&sites[1]];
+        let suppressed = token == &partner;
+        assert_eq!(tiny["Figures suppressed"], suppressed.to_string());
+        assert_eq!(tiny["Arrivals (3 months)"].is_empty(), suppressed);
+    }
+
+    // Bad parameters: each named, all at once.
+    for (path, field, reason) in [
+        ("/export/stale-sites.csv", "days", "look-back"),
+        (
+            "/export/arrival-spikes.csv?asOf=2024-03-31",
+            "threshold",
+            "threshold",
+        ),
+        (
+            "/export/activities.csv?from=2024-03-01&to=2024-03-31&groupBy=WHO",
+            "groupBy",
+            "`WHO` is not a dimension",
+        ),
+        (
+            "/export/activities.csv?from=2024-03-31&to=2024-03-01",
+            "to",
+            "before",
+        ),
+    ] {
+        let (status, body) = error_of(&app, Some(&admin), path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["code"], "BAD_USER_INPUT", "{path}");
+        assert_eq!(body["field"], field, "{path}: {body}");
+        assert!(
+            body["reason"].as_str().unwrap().contains(reason),
+            "{path}: {body}"
+        );
+    }
+}

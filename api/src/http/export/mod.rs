@@ -152,6 +152,10 @@ pub(super) async fn download(
         datasets::Balances::NAME => serve::<datasets::Balances>(request).await,
         datasets::ByCell::NAME => serve::<datasets::ByCell>(request).await,
         datasets::ByAdmin::NAME => serve::<datasets::ByAdmin>(request).await,
+        datasets::Activities::NAME => serve::<datasets::Activities>(request).await,
+        datasets::Undistributed::NAME => serve::<datasets::Undistributed>(request).await,
+        datasets::Stale::NAME => serve::<datasets::Stale>(request).await,
+        datasets::Spikes::NAME => serve::<datasets::Spikes>(request).await,
         _ => refusal(
             StatusCode::NOT_FOUND,
             code::NOT_FOUND,

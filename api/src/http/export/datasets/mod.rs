@@ -1,17 +1,21 @@
 //! The exportable datasets, one module each.
 
+mod activities;
 mod assessments;
 mod balances;
 mod displacement;
 mod distributions;
+mod gaps;
 mod lookup;
 mod movements;
 mod sites;
 
+pub use activities::Activities;
 pub use assessments::Assessments;
 pub use balances::Balances;
 pub use displacement::{ByAdmin, ByCell};
 pub use distributions::Distributions;
+pub use gaps::{Spikes, Stale, Undistributed};
 pub use movements::Movements;
 pub use sites::Sites;
 
@@ -24,4 +28,8 @@ pub const NAMES: &[&str] = &[
     "stock-balances",
     "displacement-by-cell",
     "displacement-by-admin",
+    "activities",
+    "sites-without-distribution",
+    "stale-sites",
+    "arrival-spikes",
 ];
