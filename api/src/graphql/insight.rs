@@ -445,12 +445,13 @@ impl InsightQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<UndistributedSite>> {
+        let scope = context::scope(ctx)?;
         let look = LookBack::new(as_of.unwrap_or_else(today), days.into(), "days").gql()?;
         let keyset = keyset(ctx, first, after)?;
         let area = resolve(ctx, area).await?;
         let page = gaps::undistributed(
             context::db(ctx),
-            context::scope(ctx)?,
+            scope,
             area.as_ref(),
             look,
             &goods.into(),
@@ -496,6 +497,7 @@ impl InsightQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<NeedsReached>> {
+        let scope = context::scope(ctx)?;
         let span = period(from, to)?;
         let grouping = match group_by {
             NeedsGrouping::Site => Grouping::Site,
@@ -511,7 +513,7 @@ impl InsightQuery {
         let area = resolve(ctx, area).await?;
         let page = needs::needs_vs_reached(
             context::db(ctx),
-            context::scope(ctx)?,
+            scope,
             area.as_ref(),
             span,
             grouping,
@@ -577,18 +579,13 @@ impl InsightQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<StaleSite>> {
+        let scope = context::scope(ctx)?;
         let look = LookBack::new(as_of.unwrap_or_else(today), days.into(), "days").gql()?;
         let keyset = keyset(ctx, first, after)?;
         let area = resolve(ctx, area).await?;
-        let page = gaps::stale(
-            context::db(ctx),
-            context::scope(ctx)?,
-            area.as_ref(),
-            look,
-            &keyset,
-        )
-        .await
-        .gql()?;
+        let page = gaps::stale(context::db(ctx), scope, area.as_ref(), look, &keyset)
+            .await
+            .gql()?;
         with_sites(
             ctx,
             page,
@@ -681,11 +678,12 @@ impl InsightQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<MultiPartnerSite>> {
+        let scope = context::scope(ctx)?;
         let span = period(from, to)?;
         let keyset = keyset(ctx, first, after)?;
         let area = resolve(ctx, area).await?;
         let db = context::db(ctx);
-        let page = coverage::multi_partner(db, context::scope(ctx)?, area.as_ref(), span, &keyset)
+        let page = coverage::multi_partner(db, scope, area.as_ref(), span, &keyset)
             .await
             .gql()?;
         let org_ids: Vec<Uuid> = page
@@ -753,6 +751,7 @@ impl InsightQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<DisplacementFlow>> {
+        let scope = context::scope(ctx)?;
         let level = admin_level(level).and_then(|l| {
             if l <= 2 {
                 Ok(l)
@@ -767,7 +766,7 @@ impl InsightQuery {
         let area = resolve(ctx, area).await?;
         let page = flows::flows(
             context::db(ctx),
-            context::scope(ctx)?,
+            scope,
             area.as_ref(),
             as_of.unwrap_or_else(today),
             level,
@@ -820,6 +819,7 @@ impl InsightQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Activity, ActivityTotals>> {
+        let scope = context::scope(ctx)?;
         let span = period(from, to)?;
         let by: BTreeSet<Dimension> = group_by.into_iter().map(Into::into).collect();
         let resolution = if by.contains(&Dimension::Cell) {
@@ -836,15 +836,10 @@ impl InsightQuery {
         };
         let keyset = keyset(ctx, first, after)?;
         let area = resolve(ctx, area).await?;
-        let (page, totals) = activities::activities(
-            context::db(ctx),
-            context::scope(ctx)?,
-            area.as_ref(),
-            &roll_up,
-            &keyset,
-        )
-        .await
-        .gql()?;
+        let (page, totals) =
+            activities::activities(context::db(ctx), scope, area.as_ref(), &roll_up, &keyset)
+                .await
+                .gql()?;
         let mut conn = Connection::with_additional_fields(
             keyset.after.is_some(),
             page.has_next,
