@@ -25,7 +25,7 @@ use super::sync::ChangeOperation;
 use crate::auth::Caller;
 use crate::live::LiveHub;
 use crate::storage::area::ResolvedArea;
-use crate::storage::changes::{Cursor, Operation};
+use crate::storage::changes::{self, Cursor, Operation};
 use crate::storage::live::{self, LiveEvent, LiveKind, LiveRecord};
 use crate::storage::scope::Scope;
 
@@ -194,7 +194,7 @@ async fn follow(
                 format!("`{raw}` is not a cursor from an event of this subscription"),
             ))
         })?,
-        None => live::latest(hub.db()).await.gql()?,
+        None => changes::head(hub.db()).await.gql()?,
     };
     let follower = Follower {
         wake: hub.receiver(),

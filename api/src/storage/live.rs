@@ -103,18 +103,6 @@ pub struct LivePage {
     pub pending: bool,
 }
 
-/// The latest position safely committed: a subscription that starts "now" reads after it.
-pub async fn latest(db: &DatabaseConnection) -> Result<Cursor> {
-    use change_log::Column as C;
-    let row = change_log::Entity::find()
-        .filter(committed(db.get_database_backend()))
-        .order_by_desc(C::Xid)
-        .order_by_desc(C::Seq)
-        .one(db)
-        .await?;
-    Ok(row.as_ref().map_or(Cursor::START, Cursor::of))
-}
-
 /// Reads up to `first` rows of `kind` after `since` and turns those the caller may see, in
 /// `area` when given, into events.
 pub async fn read(
@@ -251,29 +239,23 @@ async fn sites_in_area(
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
-    Ok(site::Entity::find()
+    let sites = site::Entity::find()
         .filter(site::Column::Id.is_in(ids))
         .filter(scope.sites())
         .all(conn)
-        .await?
-        .into_iter()
-        .filter(|s| {
-            area.is_none_or(|a| {
-                contains(
-                    a,
-                    s.lat,
-                    s.lon,
-                    [
-                        Some(&s.admin0_pcode),
-                        s.admin1_pcode.as_ref(),
-                        s.admin2_pcode.as_ref(),
-                        s.admin3_pcode.as_ref(),
-                    ],
-                )
-            })
-        })
-        .map(|s| s.id)
-        .collect())
+        .await?;
+    Ok(ids_in_area(
+        area,
+        sites.iter().map(|s| {
+            let admin = [
+                Some(&s.admin0_pcode),
+                s.admin1_pcode.as_ref(),
+                s.admin2_pcode.as_ref(),
+                s.admin3_pcode.as_ref(),
+            ];
+            (s.id, s.lat, s.lon, admin)
+        }),
+    ))
 }
 
 /// Of `ids`, the warehouses the caller may see whose point lies in `area`.
@@ -287,29 +269,35 @@ async fn warehouses_in_area(
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
-    Ok(warehouse::Entity::find()
+    let warehouses = warehouse::Entity::find()
         .filter(warehouse::Column::Id.is_in(ids))
         .filter(scope.warehouses())
         .all(conn)
-        .await?
-        .into_iter()
-        .filter(|w| {
-            area.is_none_or(|a| {
-                contains(
-                    a,
-                    w.lat,
-                    w.lon,
-                    [
-                        Some(&w.admin0_pcode),
-                        w.admin1_pcode.as_ref(),
-                        w.admin2_pcode.as_ref(),
-                        w.admin3_pcode.as_ref(),
-                    ],
-                )
-            })
-        })
-        .map(|w| w.id)
-        .collect())
+        .await?;
+    Ok(ids_in_area(
+        area,
+        warehouses.iter().map(|w| {
+            let admin = [
+                Some(&w.admin0_pcode),
+                w.admin1_pcode.as_ref(),
+                w.admin2_pcode.as_ref(),
+                w.admin3_pcode.as_ref(),
+            ];
+            (w.id, w.lat, w.lon, admin)
+        }),
+    ))
+}
+
+/// Of located records (id, latitude, longitude, admin p-codes), the ids in `area` (all of
+/// them without an area).
+fn ids_in_area<'a>(
+    area: Option<&ResolvedArea>,
+    points: impl Iterator<Item = (Uuid, f64, f64, [Option<&'a String>; 4])>,
+) -> HashSet<Uuid> {
+    points
+        .filter(|&(_, lat, lon, admin)| area.is_none_or(|a| contains(a, lat, lon, admin)))
+        .map(|(id, ..)| id)
+        .collect()
 }
 
 /// Whether a point with these admin p-codes lies in `area`, by the rule the area lists use:
