@@ -452,9 +452,10 @@ impl TestApp {
 
     /// The admin as a caller, for arranging data through storage.
     pub async fn admin_caller(&self) -> Caller {
-        accounts::authenticate(&self.db, &camptrack::auth::hash_token(&self.admin_token))
+        accounts::check_token(&self.db, &camptrack::auth::hash_token(&self.admin_token))
             .await
             .expect("auth")
+            .into_caller()
             .expect("admin")
     }
 }

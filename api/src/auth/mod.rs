@@ -1,5 +1,6 @@
 //! Who is calling: bearer tokens and the caller they resolve to.
 
+mod cache;
 mod token;
 
 use camptrack_domain::codes::Role;
@@ -7,6 +8,7 @@ use camptrack_domain::pcode::PCode;
 use camptrack_geo::Cell;
 use uuid::Uuid;
 
+pub use cache::TokenCache;
 pub use token::{TokenSecret, hash_token};
 
 /// The authenticated account behind a request.

@@ -215,7 +215,8 @@ impl AccountMutation {
             .map(AccountNode)
     }
 
-    /// Disables an account: its tokens stop working at once.
+    /// Disables an account: its tokens stop working at once (on other server processes
+    /// sharing the database, within seconds).
     async fn disable_account(
         &self,
         ctx: &Context<'_>,
@@ -223,10 +224,11 @@ impl AccountMutation {
     ) -> async_graphql::Result<AccountNode> {
         let scope = context::scope(ctx)?;
         scope.require(Write::Accounts).gql()?;
-        accounts::disable(context::db(ctx), scope.caller(), id)
+        let account = accounts::disable(context::db(ctx), scope.caller(), id)
             .await
-            .gql()
-            .map(AccountNode)
+            .gql()?;
+        context::tokens(ctx).clear();
+        Ok(AccountNode(account))
     }
 
     /// Issues a token for an account. The token is in the answer, once.
@@ -260,7 +262,8 @@ impl AccountMutation {
         })
     }
 
-    /// Revokes a token: it stops working at once.
+    /// Revokes a token: it stops working at once (on other server processes sharing the
+    /// database, within seconds).
     async fn revoke_token(
         &self,
         ctx: &Context<'_>,
@@ -268,9 +271,10 @@ impl AccountMutation {
     ) -> async_graphql::Result<ApiTokenNode> {
         let scope = context::scope(ctx)?;
         scope.require(Write::Accounts).gql()?;
-        accounts::revoke_token(context::db(ctx), scope.caller(), id)
+        let token = accounts::revoke_token(context::db(ctx), scope.caller(), id)
             .await
-            .gql()
-            .map(ApiTokenNode)
+            .gql()?;
+        context::tokens(ctx).clear();
+        Ok(ApiTokenNode(token))
     }
 }

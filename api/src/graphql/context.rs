@@ -74,6 +74,11 @@ pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
 }
 
+/// This process's cache of live tokens, to clear when a token or account stops working.
+pub fn tokens<'a>(ctx: &Context<'a>) -> &'a crate::auth::TokenCache {
+    ctx.data_unchecked::<std::sync::Arc<crate::auth::TokenCache>>()
+}
+
 /// The configured policy.
 pub fn policy<'a>(ctx: &Context<'a>) -> &'a Policy {
     ctx.data_unchecked::<Policy>()

@@ -27,10 +27,14 @@ pub mod sync;
 pub mod warehouses;
 pub mod webhooks;
 
+use std::sync::Arc;
+
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use context::Policy;
+
+use crate::auth::TokenCache;
 
 /// The query root.
 #[derive(Debug, Default, MergedObject)]
@@ -88,8 +92,13 @@ pub struct SchemaLimits {
     pub introspection: bool,
 }
 
-/// Builds the schema over `db` with `policy` and `limits`.
-pub fn schema(db: DatabaseConnection, policy: Policy, limits: &SchemaLimits) -> CamptrackSchema {
+/// Builds the schema over `db` with `policy` and `limits`; revocations clear `tokens`.
+pub fn schema(
+    db: DatabaseConnection,
+    policy: Policy,
+    limits: &SchemaLimits,
+    tokens: Arc<TokenCache>,
+) -> CamptrackSchema {
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
@@ -98,6 +107,7 @@ pub fn schema(db: DatabaseConnection, policy: Policy, limits: &SchemaLimits) -> 
     .data(db)
     .data(policy)
     .data(crate::storage::area::AreaCache::default())
+    .data(tokens)
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity);
     if !limits.introspection {

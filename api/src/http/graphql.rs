@@ -15,7 +15,6 @@ use super::AppState;
 use super::metrics::ErrorCodes;
 use crate::auth::{AuthError, Caller, ClientApp, hash_token};
 use crate::graphql::error::code;
-use crate::storage::accounts;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -118,7 +117,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Ca
     if token.is_empty() {
         return Ok(None);
     }
-    match accounts::check_token(&state.db, &hash_token(token)).await {
+    match state.check_token(&hash_token(token)).await {
         Ok(status) => status
             .into_caller()
             .map(Some)

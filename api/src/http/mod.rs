@@ -28,11 +28,13 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 
+use crate::auth::TokenCache;
 use crate::config::ServeArgs;
 use crate::graphql::CamptrackSchema;
+use crate::storage::accounts::TokenStatus;
 
 /// What every handler shares. Cheap to clone; holds no per-process state that would break
-/// with a second process beside it.
+/// with a second process beside it (the token cache is trusted for seconds at most).
 #[derive(Clone)]
 pub struct AppState {
     /// The database pool.
@@ -49,6 +51,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Wakes this process's live subscriptions.
     pub live: crate::live::LiveHub,
+    /// Tokens found live moments ago (per process; shared with the schema, whose
+    /// revocations clear it).
+    pub tokens: Arc<TokenCache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -62,8 +67,13 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// Builds the state: the schema over `db` with `settings`' limits.
     pub fn new(db: DatabaseConnection, settings: ServeArgs) -> Self {
-        let schema =
-            crate::graphql::schema(db.clone(), settings.policy(), &settings.schema_limits());
+        let tokens = Arc::new(TokenCache::default());
+        let schema = crate::graphql::schema(
+            db.clone(),
+            settings.policy(),
+            &settings.schema_limits(),
+            Arc::clone(&tokens),
+        );
         let throttle = AuthThrottle::new(
             settings.auth_failure_limit,
             std::time::Duration::from_secs(settings.auth_failure_window_secs),
@@ -77,7 +87,13 @@ impl AppState {
             schema,
             settings: Arc::new(settings),
             live,
+            tokens,
         }
+    }
+
+    /// What the token with `token_hash` is, from the token cache or the database.
+    pub async fn check_token(&self, token_hash: &str) -> crate::storage::Result<TokenStatus> {
+        self.tokens.check(&self.db, token_hash).await
     }
 }
 

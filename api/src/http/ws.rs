@@ -33,7 +33,7 @@ use super::graphql::{classify, client_app};
 use crate::auth::{Caller, ClientApp, hash_token};
 use crate::graphql::error::code;
 use crate::live::LiveHub;
-use crate::storage::accounts;
+use crate::storage::accounts::TokenStatus;
 
 /// The one subprotocol served.
 const PROTOCOL: &str = "graphql-transport-ws";
@@ -282,9 +282,9 @@ impl Connection {
             return Err(forbidden("the token is empty"));
         }
         let hash = hash_token(token);
-        match accounts::authenticate(&self.state.db, &hash).await {
-            Ok(Some(caller)) => Ok((caller, hash)),
-            Ok(None) => Err(forbidden("the token is unknown, expired or revoked")),
+        match self.state.check_token(&hash).await {
+            Ok(TokenStatus::Live { caller, .. }) => Ok((caller, hash)),
+            Ok(_) => Err(forbidden("the token is unknown, expired or revoked")),
             Err(err) => {
                 tracing::error!(error = %err, "authenticating a WebSocket connection");
                 Err(Close(1011, "Internal error: try again shortly".to_owned()))
@@ -299,9 +299,9 @@ impl Connection {
         let Some(hash) = &self.token_hash else {
             return Ok(());
         };
-        match accounts::authenticate(&self.state.db, hash).await {
-            Ok(Some(_)) => Ok(()),
-            Ok(None) => Err(Close(
+        match self.state.check_token(hash).await {
+            Ok(TokenStatus::Live { .. }) => Ok(()),
+            Ok(_) => Err(Close(
                 4403,
                 "Forbidden: the token was revoked or expired".to_owned(),
             )),

@@ -346,7 +346,12 @@ pub async fn tokens(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<Vec
 #[derive(Debug)]
 pub enum TokenStatus {
     /// Live, for an enabled account.
-    Live(Caller),
+    Live {
+        /// The account the token acts as.
+        caller: Caller,
+        /// When the token stops working, if ever.
+        expires_at: Option<DateTime<Utc>>,
+    },
     /// No token has this hash.
     Unknown,
     /// Revoked.
@@ -362,7 +367,7 @@ impl TokenStatus {
     pub fn into_caller(self) -> std::result::Result<Caller, crate::auth::AuthError> {
         use crate::auth::AuthError;
         match self {
-            Self::Live(caller) => Ok(caller),
+            Self::Live { caller, .. } => Ok(caller),
             Self::Unknown => Err(AuthError::InvalidToken),
             Self::Revoked => Err(AuthError::Revoked),
             Self::Expired(at) => Err(AuthError::Expired(at)),
@@ -371,19 +376,13 @@ impl TokenStatus {
     }
 }
 
-/// The caller behind a token hash, if the token is live and its account enabled. Marks the
-/// token used at most once a minute, so reads do not turn into a write per request.
-pub async fn authenticate(conn: &impl ConnectionTrait, token_hash: &str) -> Result<Option<Caller>> {
-    Ok(match check_token(conn, token_hash).await? {
-        TokenStatus::Live(caller) => Some(caller),
-        _ => None,
-    })
-}
-
-/// What the token with `token_hash` is: live (with its caller) or why not. The lookup goes
-/// by the SHA-256 of the presented token through a unique index, so no secret is compared
-/// byte by byte: timing reveals at most how a hash of the guess relates to stored hashes,
-/// which does not help find a token (finding a preimage is the hard problem).
+/// What the token with `token_hash` is: live (with its caller) or why not; marks the token
+/// used at most once a minute, so reads do not turn into a write per request. Requests go
+/// through [`crate::auth::TokenCache::check`], which skips this for a token just found live.
+/// The lookup goes by the SHA-256 of the presented token through a unique index, so no
+/// secret is compared byte by byte: timing reveals at most how a hash of the guess relates
+/// to stored hashes, which does not help find a token (finding a preimage is the hard
+/// problem).
 pub async fn check_token(conn: &impl ConnectionTrait, token_hash: &str) -> Result<TokenStatus> {
     let now = super::now();
     let Some(token) = api_token::Entity::find()
@@ -415,5 +414,8 @@ pub async fn check_token(conn: &impl ConnectionTrait, token_hash: &str) -> Resul
             .exec(conn)
             .await?;
     }
-    Ok(TokenStatus::Live(account.into_caller()))
+    Ok(TokenStatus::Live {
+        caller: account.into_caller(),
+        expires_at: token.expires_at,
+    })
 }

@@ -7,6 +7,42 @@ use serde_json::json;
 
 const ME: &str = "{ me { name role } }";
 
+/// The first error's `extensions.reason`: why a token was refused.
+fn reason(answer: &camptrack_tests::GqlAnswer) -> &str {
+    answer.body["errors"][0]["extensions"]["reason"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no reason in {:#}", answer.body))
+}
+
+/// Asks `/export/sites.csv` with `token`: the export path's status.
+/// The coordinator's account edge (`{ node { <fields> } }`), as the administrator lists it.
+async fn coordinator_account(app: &camptrack_tests::TestApp, fields: &str) -> serde_json::Value {
+    let accounts = app
+        .admin(
+            &format!("{{ accounts(first: 10) {{ edges {{ node {{ {fields} }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    accounts.data()["accounts"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["role"] == "COORDINATOR")
+        .unwrap()
+        .clone()
+}
+
+async fn export_status(app: &camptrack_tests::TestApp, token: &str) -> u16 {
+    app.http
+        .get(format!("{}/export/sites.csv", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 #[tokio::test]
 async fn a_valid_token_identifies_its_account() {
     let app = spawn_app().await;
@@ -59,29 +95,22 @@ async fn without_a_token_only_code_lists_and_introspection_answer() {
     assert_eq!(schema.data()["__schema"]["queryType"]["name"], "Query");
 }
 
+// The token is used just before, so this server holds it in its token cache: revoking it
+// through the API must reach the very next request on every path.
 #[tokio::test]
 async fn a_revoked_token_stops_working_at_once() {
     let app = spawn_app().await;
     let token = app
         .token_for(Role::Coordinator, None, Default::default())
         .await;
-    assert_eq!(
-        app.gql(Some(&token), ME, json!({})).await.data()["me"]["role"],
-        "COORDINATOR"
-    );
-    let accounts = app
-        .admin(
-            "{ accounts(first: 10) { edges { node { id role tokens { id } } } } }",
-            json!({}),
-        )
-        .await;
-    let coordinator = accounts.data()["accounts"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["node"]["role"] == "COORDINATOR")
-        .unwrap()
-        .clone();
+    for _ in 0..2 {
+        assert_eq!(
+            app.gql(Some(&token), ME, json!({})).await.data()["me"]["role"],
+            "COORDINATOR"
+        );
+    }
+    assert_eq!(export_status(&app, &token).await, 200);
+    let coordinator = coordinator_account(&app, "id role tokens { id }").await;
     let token_id = coordinator["node"]["tokens"][0]["id"].as_str().unwrap();
     app.admin(
         "mutation($id: UUID!) { revokeToken(id: $id) { revokedAt } }",
@@ -89,12 +118,15 @@ async fn a_revoked_token_stops_working_at_once() {
     )
     .await
     .data();
+    let refused = app.gql(Some(&token), ME, json!({})).await;
     assert_eq!(
-        app.gql(Some(&token), ME, json!({})).await.code(),
-        "UNAUTHENTICATED"
+        (refused.status, refused.code(), reason(&refused)),
+        (401, "UNAUTHENTICATED", "REVOKED")
     );
+    assert_eq!(export_status(&app, &token).await, 401);
 }
 
+// As for revocation, the token is in this server's token cache when the account is disabled.
 #[tokio::test]
 async fn a_disabled_account_cannot_use_its_tokens() {
     let app = spawn_app().await;
@@ -126,10 +158,12 @@ async fn a_disabled_account_cannot_use_its_tokens() {
     )
     .await
     .data();
+    let refused = app.gql(Some(&secret), ME, json!({})).await;
     assert_eq!(
-        app.gql(Some(&secret), ME, json!({})).await.code(),
-        "UNAUTHENTICATED"
+        (refused.code(), reason(&refused)),
+        ("UNAUTHENTICATED", "ACCOUNT_DISABLED")
     );
+    assert_eq!(export_status(&app, &secret).await, 401);
 }
 
 #[tokio::test]
@@ -159,6 +193,52 @@ async fn an_expired_token_is_refused_and_a_past_expiry_cannot_be_set() {
         app.gql(Some(&secret), ME, json!({})).await.code(),
         "UNAUTHENTICATED"
     );
+}
+
+// The token is cached by its first use, and its expiry comes well within the cache's
+// lifetime for an entry: the cache must still refuse it from its expiry on.
+#[tokio::test]
+async fn a_token_used_just_before_its_expiry_is_refused_after_it() {
+    let app = spawn_app().await;
+    let me = app.admin("{ me { id } }", json!({})).await;
+    let account = uuid::Uuid::parse_str(me.data()["me"]["id"].as_str().unwrap()).unwrap();
+    let expires_at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let (_, secret) = camptrack::storage::accounts::create_token(
+        &app.db,
+        None,
+        account,
+        "short".into(),
+        Some(expires_at),
+    )
+    .await
+    .unwrap();
+    let secret = secret.expose().to_owned();
+    assert_eq!(
+        app.gql(Some(&secret), ME, json!({})).await.data()["me"]["role"],
+        "ADMIN"
+    );
+    let left = (expires_at - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(left + std::time::Duration::from_millis(50)).await;
+    let refused = app.gql(Some(&secret), ME, json!({})).await;
+    assert_eq!(
+        (refused.code(), reason(&refused)),
+        ("UNAUTHENTICATED", "EXPIRED")
+    );
+}
+
+#[tokio::test]
+async fn a_used_token_shows_when_it_was_last_used() {
+    let app = spawn_app().await;
+    let token = app
+        .token_for(Role::Coordinator, None, Default::default())
+        .await;
+    for _ in 0..3 {
+        app.gql(Some(&token), ME, json!({})).await.data();
+    }
+    let coordinator = coordinator_account(&app, "role tokens { lastUsedAt }").await;
+    assert!(coordinator["node"]["tokens"][0]["lastUsedAt"].is_string());
 }
 
 #[tokio::test]

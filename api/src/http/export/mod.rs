@@ -32,8 +32,9 @@ use self::params::Params;
 use super::AppState;
 use crate::auth::{Caller, hash_token};
 use crate::graphql::error::code;
+use crate::storage::StorageError;
+use crate::storage::accounts::TokenStatus;
 use crate::storage::scope::Scope;
-use crate::storage::{StorageError, accounts};
 
 /// What every page read needs: the database, the caller and the policy.
 #[derive(Debug, Clone)]
@@ -209,9 +210,9 @@ async fn authenticate(
             "send `Authorization: Bearer <token>` or use /key/<token>/export/...; ask an administrator for a token",
         ));
     }
-    match accounts::authenticate(&state.db, &hash_token(&token)).await {
-        Ok(Some(caller)) => Ok(caller),
-        Ok(None) => Err(unauthenticated("the token is unknown, revoked or expired")),
+    match state.check_token(&hash_token(&token)).await {
+        Ok(TokenStatus::Live { caller, .. }) => Ok(caller),
+        Ok(_) => Err(unauthenticated("the token is unknown, revoked or expired")),
         Err(e) => Err(Box::new(storage_refusal(e))),
     }
 }

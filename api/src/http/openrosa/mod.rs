@@ -42,7 +42,7 @@ use crate::auth::{Caller, ClientApp, hash_token};
 use crate::storage::openrosa::IncomingAttachment;
 use crate::storage::page::PageRequest;
 use crate::storage::scope::Scope;
-use crate::storage::{StorageError, accounts, catalogue, sites, warehouses};
+use crate::storage::{StorageError, catalogue, sites, warehouses};
 use xforms::{ASSESSMENT_FORM, DISTRIBUTION_FORM, Generated, SITES_CSV, WAREHOUSES_CSV, escape};
 
 const XML: &str = "text/xml; charset=utf-8";
@@ -173,7 +173,7 @@ impl FromRequestParts<AppState> for Device {
                 (token, "/openrosa".to_owned())
             }
         };
-        let caller = match accounts::check_token(&state.db, &hash_token(&token)).await {
+        let caller = match state.check_token(&hash_token(&token)).await {
             Ok(status) => status
                 .into_caller()
                 .map_err(|err| unauthorized(&err.to_string()))?,
