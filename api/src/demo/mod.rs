@@ -64,9 +64,10 @@ pub async fn load(db: &DatabaseConnection, seed: u64, site_count: usize) -> Resu
     load_spec(db, &spec).await
 }
 
-/// Assessments per import transaction: short transactions keep PostgreSQL's delivery bound
-/// for delta sync (the oldest running transaction) moving while the demo loads.
-const ASSESSMENTS_PER_TRANSACTION: usize = 2_000;
+/// Sites or assessments per import transaction: short transactions keep PostgreSQL's
+/// delivery bound for delta sync (the oldest running transaction) moving while the demo
+/// loads.
+pub const ROWS_PER_TRANSACTION: usize = 2_000;
 
 /// Loads the data `spec` generates into an empty database. Reference data and stock go
 /// through the storage functions one record at a time; sites and assessments are bulk
@@ -145,9 +146,14 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
             opened_on: Some(site.opened_on),
         });
     }
-    let txn = db::begin_write(db).await?;
-    let site_ids = import::sites(&txn, &loader, drafts).await?;
-    txn.commit().await?;
+    let mut site_ids = Vec::with_capacity(drafts.len());
+    let mut drafts = drafts.into_iter().peekable();
+    while drafts.peek().is_some() {
+        let chunk: Vec<SiteDraft> = drafts.by_ref().take(ROWS_PER_TRANSACTION).collect();
+        let txn = db::begin_write(db).await?;
+        site_ids.extend(import::sites(&txn, &loader, chunk).await?);
+        txn.commit().await?;
+    }
     let mut enumerators = BTreeMap::new();
     for (code, id) in &organisation_ids {
         let draft = AccountDraft {
@@ -163,46 +169,16 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
                 .into_caller(),
         );
     }
-    let mut items = Vec::with_capacity(data.assessments.len());
-    for a in &data.assessments {
-        let caller = enumerators
-            .get(&a.organisation)
-            .ok_or_else(|| StorageError::not_found("organisation", &a.organisation))?;
-        let content = AssessmentContent {
-            round_number: a.round_number,
-            assessed_on: a.assessed_on,
-            figures: a.figures.clone(),
-            origin_admin1_pcode: a.origin_admin1.clone(),
-            origin_admin2_pcode: a.origin_admin2.clone(),
-            shelter_type: a.shelter_type,
-            indicators: a
-                .figures
-                .indicator_keys
-                .iter()
-                .enumerate()
-                .map(|(i, k)| (k.clone(), json!(i + 1)))
-                .collect::<Map<_, _>>(),
-            captured_location: None,
-            captured_at: Some(a.captured_at),
-            device_id: Some(format!("demo-{}", a.organisation.to_ascii_lowercase())),
-        };
-        items.push(ImportedAssessment {
-            draft: AssessmentDraft {
-                client_uuid: a.client_uuid,
-                site_id: site_ids[a.site_index],
-                content,
-            },
-            submitted_by: caller.clone(),
-            review_status: a.review_status,
-        });
-    }
-    let mut assessment_ids = Vec::with_capacity(items.len());
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        let chunk: Vec<ImportedAssessment> =
-            items.by_ref().take(ASSESSMENTS_PER_TRANSACTION).collect();
+    // Built a transaction's worth at a time: at 2M assessments, converting them all first
+    // would hold a second copy of the data set.
+    let mut assessment_ids = Vec::with_capacity(data.assessments.len());
+    for chunk in data.assessments.chunks(ROWS_PER_TRANSACTION) {
+        let items = chunk
+            .iter()
+            .map(|a| imported(a, &enumerators, &site_ids))
+            .collect::<Result<Vec<_>>>()?;
         let txn = db::begin_write(db).await?;
-        assessment_ids.extend(import::assessments(&txn, &loader, chunk).await?);
+        assessment_ids.extend(import::assessments(&txn, &loader, items).await?);
         txn.commit().await?;
     }
     for (site, id) in data.sites.iter().zip(&site_ids) {
@@ -227,6 +203,7 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
         }
     }
     let warehouse_ids = load_stock(db, &loader, &data, &site_ids, &organisation_ids).await?;
+    db::analyze(db).await?;
     Ok(Loaded {
         sites: site_ids.len(),
         assessments: assessment_ids.len(),
@@ -237,6 +214,45 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
         assessment_ids,
         organisation_ids,
         data,
+    })
+}
+
+/// The generator's assessment `a` as an import item, submitted by its organisation's
+/// enumerator.
+fn imported(
+    a: &generator::DemoAssessment,
+    enumerators: &BTreeMap<String, crate::auth::Caller>,
+    site_ids: &[Uuid],
+) -> Result<ImportedAssessment> {
+    let caller = enumerators
+        .get(&a.organisation)
+        .ok_or_else(|| StorageError::not_found("organisation", &a.organisation))?;
+    let content = AssessmentContent {
+        round_number: a.round_number,
+        assessed_on: a.assessed_on,
+        figures: a.figures.clone(),
+        origin_admin1_pcode: a.origin_admin1.clone(),
+        origin_admin2_pcode: a.origin_admin2.clone(),
+        shelter_type: a.shelter_type,
+        indicators: a
+            .figures
+            .indicator_keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), json!(i + 1)))
+            .collect::<Map<_, _>>(),
+        captured_location: None,
+        captured_at: Some(a.captured_at),
+        device_id: Some(format!("demo-{}", a.organisation.to_ascii_lowercase())),
+    };
+    Ok(ImportedAssessment {
+        draft: AssessmentDraft {
+            client_uuid: a.client_uuid,
+            site_id: site_ids[a.site_index],
+            content,
+        },
+        submitted_by: caller.clone(),
+        review_status: a.review_status,
     })
 }
 

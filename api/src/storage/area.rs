@@ -3,7 +3,7 @@
 //! areas without a polygon fall back to the p-code columns.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use camptrack_geo::{Area, CellRange, Coordinates, Cover, CoverLimits, GeoError, PreparedArea};
 use chrono::NaiveDate;
@@ -25,21 +25,30 @@ pub enum ResolvedArea {
     Pcode(String),
 }
 
-/// A checked area with its cover.
+/// A checked area with its cover, computed when first asked for (a query the rollups
+/// answer never needs it).
 #[derive(Debug)]
 pub struct Covered {
     /// The area, with its exact test.
     pub area: PreparedArea,
+    cover: OnceLock<Cover>,
+}
+
+impl Covered {
     /// Its cover: interior and boundary ranges of resolution-15 cells.
-    pub cover: Cover,
+    pub fn cover(&self) -> &Cover {
+        self.cover.get_or_init(|| self.area.cover())
+    }
 }
 
 impl ResolvedArea {
-    /// Checks and covers `area`.
+    /// Checks `area`.
     pub fn geo(area: Area, limits: &CoverLimits) -> Result<Self, GeoError> {
         let area = area.prepare(limits)?;
-        let cover = area.cover();
-        Ok(Self::Geo(Arc::new(Covered { area, cover })))
+        Ok(Self::Geo(Arc::new(Covered {
+            area,
+            cover: OnceLock::new(),
+        })))
     }
 
     /// The point of an admin-polygon or geometric area test, for `near` ordering.
@@ -134,8 +143,14 @@ pub struct LocatedSite {
 impl LocatedSite {
     /// Whether the site is open on `day`: opened on or before it, not closed on or before it.
     pub fn is_open_on(&self, day: NaiveDate) -> bool {
-        self.opened_on.is_none_or(|o| o <= day) && self.closed_on.is_none_or(|c| c > day)
+        is_open_on(self.opened_on, self.closed_on, day)
     }
+}
+
+/// Whether a site opened on `opened` and closed on `closed` is open on `day`: opened on or
+/// before it, not closed on or before it.
+pub fn is_open_on(opened: Option<NaiveDate>, closed: Option<NaiveDate>, day: NaiveDate) -> bool {
+    opened.is_none_or(|o| o <= day) && closed.is_none_or(|c| c > day)
 }
 
 /// Every site the caller may see that matches `filter` and lies in `area` (all of the
@@ -154,8 +169,8 @@ pub async fn sites_in(
             fetch(conn, base.add(by_pcode), None).await?
         }
         Some(ResolvedArea::Geo(covered)) => {
-            let mut sites = fetch(conn, base.clone(), Some(&covered.cover.interior)).await?;
-            let boundary = fetch(conn, base, Some(&covered.cover.boundary)).await?;
+            let mut sites = fetch(conn, base.clone(), Some(&covered.cover().interior)).await?;
+            let boundary = fetch(conn, base, Some(&covered.cover().boundary)).await?;
             sites.extend(
                 boundary
                     .into_iter()
@@ -182,21 +197,13 @@ pub async fn site_id_condition(
         }
         ResolvedArea::Geo(covered) => {
             let mut any = Condition::any();
-            for chunk in covered.cover.interior.chunks(RANGES_PER_QUERY) {
-                let r = Alias::new("r");
+            for chunk in covered.cover().interior.chunks(RANGES_PER_QUERY) {
                 let mut ids = Query::select();
-                ids.column((site::Entity, site::Column::Id))
-                    .from_values(chunk.iter().map(|c| (c.lo, c.hi)), r.clone())
-                    .inner_join(
-                        site::Entity,
-                        Expr::col((site::Entity, site::Column::Cell)).between(
-                            Expr::col((r.clone(), Alias::new("column1"))),
-                            Expr::col((r, Alias::new("column2"))),
-                        ),
-                    );
+                ids.column((site::Entity, site::Column::Id));
+                join_ranges(&mut ids, chunk);
                 any = any.add(column.in_subquery(ids));
             }
-            let boundary = fetch(conn, Condition::all(), Some(&covered.cover.boundary)).await?;
+            let boundary = fetch(conn, Condition::all(), Some(&covered.cover().boundary)).await?;
             let inside: Vec<Uuid> = boundary
                 .into_iter()
                 .filter(|s| covered.area.contains(&s.location))
@@ -218,8 +225,7 @@ pub async fn site_id_condition(
 /// Ranges per statement: two bound values each, well under SQLite's and PostgreSQL's limits.
 const RANGES_PER_QUERY: usize = 4000;
 
-/// Fetches located sites matching `cond`, within `ranges` when given (joined from a VALUES
-/// list, so the cell index serves each range; never a chain of ORs).
+/// Fetches located sites matching `cond`, within `ranges` when given.
 async fn fetch(
     conn: &impl ConnectionTrait,
     cond: Condition,
@@ -235,16 +241,7 @@ async fn fetch(
         let mut query = select_located();
         query.cond_where(cond.clone());
         if let Some(ranges) = chunk {
-            let r = Alias::new("r");
-            query
-                .from_values(ranges.iter().map(|c| (c.lo, c.hi)), r.clone())
-                .inner_join(
-                    site::Entity,
-                    Expr::col((site::Entity, site::Column::Cell)).between(
-                        Expr::col((r.clone(), Alias::new("column1"))),
-                        Expr::col((r, Alias::new("column2"))),
-                    ),
-                );
+            join_ranges(&mut query, ranges);
         } else {
             query.from(site::Entity);
         }
@@ -253,6 +250,21 @@ async fn fetch(
         }
     }
     Ok(out)
+}
+
+/// Makes `query` read the sites whose cell lies in one of `ranges`: a seek per range from
+/// a VALUES list, never a chain of ORs. CROSS JOIN fixes the join order on SQLite, whose
+/// planner may otherwise scan the sites and test each against every range; PostgreSQL plans
+/// it as any inner join.
+fn join_ranges(query: &mut SelectStatement, ranges: &[CellRange]) {
+    let r = Alias::new("r");
+    query
+        .from_values(ranges.iter().map(|c| (c.lo, c.hi)), r.clone())
+        .cross_join(site::Entity)
+        .and_where(Expr::col((site::Entity, site::Column::Cell)).between(
+            Expr::col((r.clone(), Alias::new("column1"))),
+            Expr::col((r, Alias::new("column2"))),
+        ));
 }
 
 fn select_located() -> SelectStatement {

@@ -1,6 +1,8 @@
 //! Site assessments: submit, edit and review, each keeping every version and refreshing the
 //! site's current figures in the same transaction.
 
+use std::collections::HashMap;
+
 use camptrack_domain::access::Write;
 use camptrack_domain::assessment::AssessmentFigures;
 use camptrack_domain::codes::{ReviewStatus, Role, Sex, ShelterType};
@@ -9,7 +11,7 @@ use camptrack_geo::{Cell, Coordinates};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::{Set, Unchanged};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement,
     TransactionSession,
 };
 use serde_json::{Map, Value, json};
@@ -22,7 +24,7 @@ use super::entities::{assessment_sadd, assessment_version, site, site_assessment
 use super::page::{self, Page, PageRequest};
 use super::scope::Scope;
 use super::sites::{self, CurrentFigures};
-use super::{Result, StorageError, Writer, audit, db, decode, decode_json};
+use super::{Result, StorageError, Writer, audit, db, decode, decode_json, placeholder};
 use crate::auth::Caller;
 
 /// What a visit reports, as the client sent it (validated).
@@ -151,7 +153,7 @@ impl AssessmentDraft {
     }
 
     /// SHA-256 of the canonical client input: equal for an identical replay.
-    pub(super) fn content_hash(&self) -> String {
+    pub fn content_hash(&self) -> String {
         let canonical = json!({ "clientUuid": self.client_uuid, "siteId": self.site_id, "content": self.content.canonical() });
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
@@ -652,34 +654,87 @@ async fn keep_version(
 /// Sets the site's current figures from its latest counted assessment, in the one order:
 /// (assessed_on, round number, captured_at, id), REJECTED not counted.
 pub(super) async fn refresh_site(txn: &impl ConnectionTrait, site_id: Uuid) -> Result<()> {
-    // Lock the site first, so the latest assessment is read after any concurrent writer
-    // of the same site committed (PostgreSQL; SQLite writers are serialised already).
-    let before = super::rollups::lock_site(txn, site_id).await?;
-    let latest = site_assessment::Entity::find()
-        .filter(site_assessment::Column::SiteId.eq(site_id))
-        .filter(site_assessment::Column::ReviewStatus.ne(ReviewStatus::Rejected.to_string()))
-        .order_by_desc(site_assessment::Column::AssessedOn)
-        .order_by_desc(site_assessment::Column::RoundNumber)
-        .order_by_desc(site_assessment::Column::CapturedAt)
-        .order_by_desc(site_assessment::Column::Id)
-        .one(txn)
-        .await?;
-    let figures = match latest {
-        Some(row) => {
-            let a = one(txn, row).await?;
-            CurrentFigures {
-                assessment_id: Some(a.id),
-                assessed_on: Some(a.content.assessed_on),
-                households: a.content.figures.households.into(),
-                individuals: a.content.figures.individuals.into(),
-                arrivals: a.content.figures.arrivals_3m.map_or(0, i64::from),
-                departures: a.content.figures.departures_3m.map_or(0, i64::from),
-                sadd: a.content.figures.sadd,
-            }
+    refresh_sites(txn, &[site_id]).await
+}
+
+/// [`refresh_site`] for many sites: a few statements per chunk of sites, whatever its size.
+pub(super) async fn refresh_sites(txn: &impl ConnectionTrait, site_ids: &[Uuid]) -> Result<()> {
+    let mut ids = site_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(super::rollups::VALUES_PER_QUERY) {
+        // Lock the sites first, so the latest assessments are read after any concurrent
+        // writer of the same sites committed (PostgreSQL; SQLite writers are serialised).
+        let before = super::rollups::lock_sites(txn, chunk).await?;
+        if before.len() != chunk.len()
+            && let Some(missing) = chunk.iter().find(|id| !before.iter().any(|m| m.id == **id))
+        {
+            return Err(StorageError::not_found("site", missing));
         }
-        None => CurrentFigures::default(),
-    };
-    sites::set_current(txn, &before, &figures).await
+        let mut latest = latest_of(txn, chunk).await?;
+        let changes: Vec<(site::Model, CurrentFigures)> = before
+            .into_iter()
+            .map(|m| {
+                let figures = latest.remove(&m.id).unwrap_or_default();
+                (m, figures)
+            })
+            .collect();
+        sites::set_current(txn, &changes).await?;
+    }
+    Ok(())
+}
+
+/// The figures of the latest counted assessment of each of `site_ids` that has one.
+async fn latest_of(
+    txn: &impl ConnectionTrait,
+    site_ids: &[Uuid],
+) -> Result<HashMap<Uuid, CurrentFigures>> {
+    let backend = txn.get_database_backend();
+    let list: Vec<String> = (1..=site_ids.len())
+        .map(|n| placeholder(backend, n))
+        .collect();
+    let sql = format!(
+        "SELECT t.id FROM (SELECT a.id, ROW_NUMBER() OVER (PARTITION BY a.site_id ORDER BY a.assessed_on DESC, a.round_number DESC, a.captured_at DESC, a.id DESC) AS latest FROM site_assessments a WHERE a.site_id IN ({}) AND a.review_status <> {}) t WHERE t.latest = 1",
+        list.join(", "),
+        placeholder(backend, site_ids.len() + 1)
+    );
+    let mut values: Vec<sea_orm::Value> = site_ids.iter().map(|id| (*id).into()).collect();
+    values.push(ReviewStatus::Rejected.to_string().into());
+    let winners: Vec<Uuid> = txn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .iter()
+        .map(|r| r.try_get::<Uuid>("", "id"))
+        .collect::<std::result::Result<_, _>>()?;
+    if winners.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = site_assessment::Entity::find()
+        .filter(site_assessment::Column::Id.is_in(winners.iter().copied()))
+        .all(txn)
+        .await?;
+    let mut sadd: HashMap<Uuid, Vec<SaddRow>> = HashMap::new();
+    for (id, row) in sadd_rows(txn, &winners).await? {
+        sadd.entry(id).or_default().push(row);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let bands = sadd.remove(&row.id).unwrap_or_default();
+            let a = from_row(row, bands)?;
+            Ok((
+                a.site_id,
+                CurrentFigures {
+                    assessment_id: Some(a.id),
+                    assessed_on: Some(a.content.assessed_on),
+                    households: a.content.figures.households.into(),
+                    individuals: a.content.figures.individuals.into(),
+                    arrivals: a.content.figures.arrivals_3m.map_or(0, i64::from),
+                    departures: a.content.figures.departures_3m.map_or(0, i64::from),
+                    sadd: a.content.figures.sadd,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Loads an assessment the caller may see and edit, checking `version`.
@@ -994,7 +1049,7 @@ pub async fn statuses(
         )
         .all(conn)
         .await?;
-    let held: std::collections::HashMap<Uuid, Assessment> = hydrate(conn, rows)
+    let held: HashMap<Uuid, Assessment> = hydrate(conn, rows)
         .await?
         .into_iter()
         .map(|a| (a.client_uuid, a))

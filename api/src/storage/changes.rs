@@ -222,20 +222,23 @@ pub(super) struct Entry {
 
 /// Appends `entry` inside the writer's transaction: it commits or vanishes with the write.
 pub(super) async fn append(conn: &impl ConnectionTrait, entry: Entry) -> Result<()> {
+    append_all(conn, vec![entry]).await
+}
+
+/// Entries per multi-row INSERT (17 bound values each).
+const ENTRIES_PER_INSERT: usize = 1_000;
+
+/// [`append`] for many entries (a bulk import), in their order, with one notification.
+pub(super) async fn append_all(conn: &impl ConnectionTrait, entries: Vec<Entry>) -> Result<()> {
     use change_log::Column as C;
-    // The writer's transaction id on PostgreSQL (the top-level one, also inside a
-    // savepoint); SQLite's single writer needs none.
-    let xid = match conn.get_database_backend() {
-        DbBackend::Postgres => Expr::cust("pg_current_xact_id()::text::bigint"),
-        _ => Expr::val(0_i64),
-    };
-    let after = entry.after.unwrap_or_default();
-    let before = entry.before.unwrap_or_default();
-    let [a0, a1, a2, a3] = after.admin;
-    let [b0, b1, b2, b3] = before.admin;
-    let insert = Query::insert()
-        .into_table(change_log::Entity)
-        .columns([
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let at = super::now();
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let mut insert = Query::insert();
+        insert.into_table(change_log::Entity).columns([
             C::Xid,
             C::At,
             C::Entity,
@@ -253,28 +256,40 @@ pub(super) async fn append(conn: &impl ConnectionTrait, entry: Entry) -> Result<
             C::PrevAdmin3Pcode,
             C::OrgId,
             C::PrevOrgId,
-        ])
-        .values_panic([
-            xid,
-            Expr::val(super::now()),
-            Expr::val(entry.entity.code()),
-            Expr::val(entry.entity_id),
-            Expr::val(entry.operation.code()),
-            Expr::val(after.cell),
-            Expr::val(a0),
-            Expr::val(a1),
-            Expr::val(a2),
-            Expr::val(a3),
-            Expr::val(before.cell),
-            Expr::val(b0),
-            Expr::val(b1),
-            Expr::val(b2),
-            Expr::val(b3),
-            Expr::val(after.owner),
-            Expr::val(before.owner),
-        ])
-        .to_owned();
-    conn.execute(&insert).await?;
+        ]);
+        for entry in entries.by_ref().take(ENTRIES_PER_INSERT) {
+            // The writer's transaction id on PostgreSQL (the top-level one, also inside a
+            // savepoint); SQLite's single writer needs none.
+            let xid = match conn.get_database_backend() {
+                DbBackend::Postgres => Expr::cust("pg_current_xact_id()::text::bigint"),
+                _ => Expr::val(0_i64),
+            };
+            let after = entry.after.unwrap_or_default();
+            let before = entry.before.unwrap_or_default();
+            let [a0, a1, a2, a3] = after.admin;
+            let [b0, b1, b2, b3] = before.admin;
+            insert.values_panic([
+                xid,
+                Expr::val(at),
+                Expr::val(entry.entity.code()),
+                Expr::val(entry.entity_id),
+                Expr::val(entry.operation.code()),
+                Expr::val(after.cell),
+                Expr::val(a0),
+                Expr::val(a1),
+                Expr::val(a2),
+                Expr::val(a3),
+                Expr::val(before.cell),
+                Expr::val(b0),
+                Expr::val(b1),
+                Expr::val(b2),
+                Expr::val(b3),
+                Expr::val(after.owner),
+                Expr::val(before.owner),
+            ]);
+        }
+        conn.execute(&insert).await?;
+    }
     super::live::notify(conn).await
 }
 

@@ -522,6 +522,7 @@ pub async fn copy(
         reports.push(report);
     }
     source.commit().await?;
+    super::db::analyze(to).await?;
     Ok(reports)
 }
 

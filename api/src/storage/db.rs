@@ -5,8 +5,8 @@ use std::time::Duration;
 use camptrack_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
-    TransactionOptions,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions,
 };
 
 /// How to reach the database.
@@ -85,6 +85,17 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     let txn = begin_write(db).await?;
     super::rollups::backfill(&txn).await.map_err(failed)?;
     txn.commit().await
+}
+
+/// Refreshes PostgreSQL's planner statistics after a bulk load. Until autovacuum comes
+/// round the planner guesses a few hundred rows per table and may scan where it should seek
+/// (measured: the rollup range join took 113 ms instead of 1.4 ms). SQLite's planner keeps
+/// no statistics here, so this does nothing there.
+pub async fn analyze(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    Ok(())
 }
 
 /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers never deadlock

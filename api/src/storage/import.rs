@@ -1,12 +1,12 @@
 //! Bulk import of sites and assessments (the demo data set, benchmarks, copies): multi-row
 //! inserts in the caller's transaction, the same rows the API writes (assessments with their
-//! SADD rows and first version, content hashes for replay detection), one audit entry per
-//! batch, and the sites' current figures refreshed once at the end by the same rule the API
-//! uses.
+//! SADD rows and first version, content hashes for replay detection, change-log entries),
+//! one audit entry per batch, and the sites' current figures refreshed once at the end by
+//! the same rule the API uses. Every step is a statement per chunk of rows, never per row.
 
 use camptrack_domain::codes::{OperationalStatus, ReviewStatus};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Iterable, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -17,8 +17,9 @@ use super::sites::SiteDraft;
 use super::{Result, audit, now, rounds};
 use crate::auth::Caller;
 
-/// Rows per multi-row INSERT: well under both backends' bound-parameter limits.
-const ROWS_PER_INSERT: usize = 200;
+/// Bound values per multi-row INSERT: under both backends' limits (SQLite 32,766,
+/// PostgreSQL 65,535); each table's rows per statement follow from its column count.
+const VALUES_PER_INSERT: usize = 30_000;
 
 /// An assessment to import, with who submitted it and its review state.
 #[derive(Debug, Clone)]
@@ -61,9 +62,11 @@ pub async fn sites(
     let count = rows.len();
     insert_chunked(conn, rows, site::Entity::insert_many).await?;
     let written = site_rows(conn, &ids).await?;
-    for site in written.values() {
-        log_change(conn, EntityKind::Site, site.id, Operation::Create, site).await?;
-    }
+    let entries = written
+        .values()
+        .map(|site| entry(EntityKind::Site, site.id, Operation::Create, site))
+        .collect();
+    changes::append_all(conn, entries).await?;
     let added = written
         .values()
         .map(super::rollups::of_site)
@@ -178,16 +181,18 @@ pub async fn assessments(
     insert_chunked(conn, rows, site_assessment::Entity::insert_many).await?;
     insert_chunked(conn, sadd, assessment_sadd::Entity::insert_many).await?;
     insert_chunked(conn, versions, assessment_version::Entity::insert_many).await?;
-    for site_id in &touched {
-        assessments::refresh_site(conn, *site_id).await?;
-    }
     let touched: Vec<Uuid> = touched.into_iter().collect();
+    assessments::refresh_sites(conn, &touched).await?;
     let sites = site_rows(conn, &touched).await?;
-    for (id, site_id) in ids.iter().zip(&site_of) {
-        if let Some(site) = sites.get(site_id) {
-            log_change(conn, EntityKind::Assessment, *id, Operation::Submit, site).await?;
-        }
-    }
+    let entries = ids
+        .iter()
+        .zip(&site_of)
+        .filter_map(|(id, site_id)| {
+            let site = sites.get(site_id)?;
+            Some(entry(EntityKind::Assessment, *id, Operation::Submit, site))
+        })
+        .collect();
+    changes::append_all(conn, entries).await?;
     audit::record(
         conn,
         Some(actor),
@@ -221,25 +226,15 @@ async fn site_rows(
     Ok(out)
 }
 
-/// Appends the change-log entry devices sync from, as the single-record writes do.
-async fn log_change(
-    conn: &impl ConnectionTrait,
-    entity: EntityKind,
-    id: Uuid,
-    operation: Operation,
-    site: &site::Model,
-) -> Result<()> {
-    changes::append(
-        conn,
-        changes::Entry {
-            entity,
-            entity_id: id.to_string(),
-            operation,
-            after: Some(Placement::of(site)),
-            before: None,
-        },
-    )
-    .await
+/// The change-log entry devices sync from, as the single-record writes append it.
+fn entry(entity: EntityKind, id: Uuid, operation: Operation, site: &site::Model) -> changes::Entry {
+    changes::Entry {
+        entity,
+        entity_id: id.to_string(),
+        operation,
+        after: Some(Placement::of(site)),
+        before: None,
+    }
 }
 
 async fn insert_chunked<A, F>(conn: &impl ConnectionTrait, rows: Vec<A>, insert: F) -> Result<()>
@@ -247,9 +242,11 @@ where
     A: sea_orm::ActiveModelTrait,
     F: Fn(Vec<A>) -> sea_orm::InsertMany<A>,
 {
+    let columns = <<A::Entity as EntityTrait>::Column as Iterable>::iter().count();
+    let per_insert = (VALUES_PER_INSERT / columns.max(1)).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        let chunk: Vec<A> = rows.by_ref().take(per_insert).collect();
         insert(chunk).exec_without_returning(conn).await?;
     }
     Ok(())

@@ -57,6 +57,14 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
+/// The `n`th (from 1) bound-value placeholder of a hand-written statement.
+fn placeholder(backend: sea_orm::DbBackend, n: usize) -> String {
+    match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
 /// Parses a code stored as text back into its code list; an unknown code is a database
 /// fault, not the caller's.
 fn decode<T: FromStr>(stored: &str) -> Result<T>

@@ -19,11 +19,12 @@ use camptrack_geo::{CellRange, Coordinates, HexCover, PreparedArea, Resolution};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use uuid::Uuid;
 
+use super::area::is_open_on;
 use super::displacement::{SaddTotal, Totals};
 use super::entities::{site, site_assessment};
 use super::{Result, StorageError, decode, decode_json};
@@ -45,7 +46,7 @@ const MAX_MAP_VALUES: usize = 4_000;
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Values per `IN (...)` list or VALUES join.
-const VALUES_PER_QUERY: usize = 1_000;
+pub(super) const VALUES_PER_QUERY: usize = 1_000;
 
 /// The geometric cell holding `location` at `res` (one of [`RESOLUTIONS`]), as stored.
 pub fn cell_at(location: &Coordinates, res: u8) -> i64 {
@@ -92,14 +93,23 @@ pub fn sadd_totals(rows: &[SaddRow]) -> Vec<SaddTotal> {
 /// What site row `m` adds to the rollups: nothing when it is closed (or its cells were
 /// never filled).
 pub fn of_site(m: &site::Model) -> Result<Option<Contribution>> {
-    let (Some(c5), Some(c7), Some(c9)) = (m.cell_r5, m.cell_r7, m.cell_r9) else {
-        return Ok(None);
-    };
-    if m.closed_on.is_some() {
+    let has_cells = m.cell_r5.is_some() && m.cell_r7.is_some() && m.cell_r9.is_some();
+    if m.closed_on.is_some() || !has_cells {
         return Ok(None);
     }
+    if_open(m).map(Some)
+}
+
+/// What site `m` adds to its cells while open, whether or not it is open now.
+fn if_open(m: &site::Model) -> Result<Contribution> {
+    let (Some(c5), Some(c7), Some(c9)) = (m.cell_r5, m.cell_r7, m.cell_r9) else {
+        return Err(StorageError::Db(sea_orm::DbErr::Custom(format!(
+            "site {} has no rollup cells; restart the server to backfill them",
+            m.id
+        ))));
+    };
     let sadd: Vec<SaddRow> = decode_json(m.current_sadd.clone())?;
-    Ok(Some(Contribution {
+    Ok(Contribution {
         cells: [c5, c7, c9],
         assessed: m.current_assessment_id.is_some(),
         households: m.current_households,
@@ -107,7 +117,7 @@ pub fn of_site(m: &site::Model) -> Result<Option<Contribution>> {
         arrivals: m.current_arrivals.unwrap_or(0),
         departures: m.current_departures.unwrap_or(0),
         sadd: sadd_totals(&sadd),
-    }))
+    })
 }
 
 /// Figures per (resolution, cell): sites, assessed sites, households, individuals,
@@ -264,13 +274,23 @@ async fn upsert_sadd(conn: &impl ConnectionTrait, rows: &[(SaddKey, [i64; 2])]) 
 /// writers each holding that and both asking `FOR UPDATE` deadlock, while `NO KEY UPDATE`
 /// is compatible with `KEY SHARE` and still makes the writers take turns.
 pub async fn lock_site(conn: &impl ConnectionTrait, id: Uuid) -> Result<site::Model> {
-    let mut find = site::Entity::find_by_id(id);
+    lock_sites(conn, &[id])
+        .await?
+        .pop()
+        .ok_or_else(|| StorageError::not_found("site", id))
+}
+
+/// [`lock_site`] for many sites at once: the rows of `ids` that exist, in id order, locked
+/// in that order (so two writers of overlapping sets cannot deadlock). At most
+/// [`VALUES_PER_QUERY`] ids.
+pub async fn lock_sites(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<site::Model>> {
+    let mut find = site::Entity::find()
+        .filter(site::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(site::Column::Id);
     if conn.get_database_backend() == DbBackend::Postgres {
         find = find.lock(sea_orm::sea_query::LockType::NoKeyUpdate);
     }
-    find.one(conn)
-        .await?
-        .ok_or_else(|| StorageError::not_found("site", id))
+    Ok(find.all(conn).await?)
 }
 
 /// Recomputes every rollup from the site rows (after a bulk load or a backfill).
@@ -427,40 +447,21 @@ impl Sum {
     }
 }
 
-/// A site row read at query time, with its cell at the query's resolution.
-struct SiteNow {
-    location: Coordinates,
+/// An edge site's point and dates, all the exact test needs.
+#[derive(Debug, FromQueryResult)]
+struct EdgePoint {
+    id: Uuid,
+    lat: f64,
+    lon: f64,
     opened_on: Option<NaiveDate>,
     closed_on: Option<NaiveDate>,
-    cell: i64,
-    /// What it adds when open (whether or not it is in the rollups).
-    contribution: Contribution,
 }
 
-impl SiteNow {
-    fn of(m: &site::Model, res_index: usize) -> Result<Self> {
-        let location = Coordinates::new(m.lat, m.lon)
-            .map_err(|e| StorageError::Db(sea_orm::DbErr::Type(e.to_string())))?;
-        let mut open = m.clone();
-        open.closed_on = None;
-        let contribution = of_site(&open)?.ok_or_else(|| {
-            StorageError::Db(sea_orm::DbErr::Custom(format!(
-                "site {} has no rollup cells; restart the server to backfill them",
-                m.id
-            )))
-        })?;
-        Ok(Self {
-            location,
-            opened_on: m.opened_on,
-            closed_on: m.closed_on,
-            cell: contribution.cells[res_index],
-            contribution,
-        })
-    }
-
-    fn is_open_on(&self, day: NaiveDate) -> bool {
-        self.opened_on.is_none_or(|o| o <= day) && self.closed_on.is_none_or(|c| c > day)
-    }
+/// Site `m`'s cell at the query's resolution and what it adds there when open (whether or
+/// not it is in the rollups).
+fn contribution(m: &site::Model, res_index: usize) -> Result<(i64, Contribution)> {
+    let c = if_open(m)?;
+    Ok((c.cells[res_index], c))
 }
 
 /// The figures today per cell of `res` (one of [`RESOLUTIONS`]), of every site in `area`
@@ -552,24 +553,18 @@ fn pick_resolution(area: &PreparedArea) -> Option<HexCover> {
         .position(|res| size / mean_hexagon_m2(*res) <= 50_000.0)
         .unwrap_or(candidates.len() - 1);
     // The finest resolution whose interior ranges and edge hexagons stay few (every range
-    // and hexagon is a value in a statement; measured: thousands of them cost more than the
-    // site rows they save), else the coarsest within MAX_MAP_VALUES, else none (range scan).
-    let mut fallback = None;
-    for res in &candidates[start..] {
-        let Some(hex) = Resolution::new(*res)
+    // and hexagon is a value in a statement), each cover given up as soon as its edge alone
+    // passes that budget; else the coarsest within MAX_MAP_VALUES; else none (range scan).
+    let values = |hex: &HexCover| hex.interior.len() + hex.boundary.len();
+    let cover = |res: u8, max_edge: usize| {
+        Resolution::new(res)
             .ok()
-            .and_then(|r| area.hex_cover(r, MAX_EDGE_HEXAGONS))
-        else {
-            continue;
-        };
-        if hex.interior.len() + hex.boundary.len() <= MAX_COVER_VALUES {
-            return Some(hex);
-        }
-        if hex.interior.len() + hex.boundary.len() <= MAX_MAP_VALUES {
-            fallback = Some(hex);
-        }
-    }
-    fallback
+            .and_then(|r| area.hex_cover(r, max_edge))
+    };
+    candidates[start..]
+        .iter()
+        .find_map(|res| cover(*res, MAX_COVER_VALUES).filter(|h| values(h) <= MAX_COVER_VALUES))
+        .or_else(|| cover(5, MAX_EDGE_HEXAGONS).filter(|h| values(h) <= MAX_MAP_VALUES))
 }
 
 async fn sums_by_cell(
@@ -590,7 +585,8 @@ async fn sums_by_cell(
         rollup_rows_us = started.elapsed().as_micros(),
         "rollup rows read"
     );
-    // Sites on the area's edge: read and tested one by one.
+    // Sites on the area's edge: their points read and tested one by one, then the figures
+    // of those inside (most of an edge row is figures; half the rows fall outside).
     if let Some((prepared, hex)) = area {
         let cells: Vec<i64> = hex.boundary.iter().map(|c| c.as_i64()).collect();
         let column = [
@@ -598,16 +594,37 @@ async fn sums_by_cell(
             site::Column::CellR7,
             site::Column::CellR9,
         ][res_index];
+        let mut inside = Vec::new();
         for chunk in cells.chunks(VALUES_PER_QUERY) {
-            let rows = site::Entity::find()
+            let points: Vec<EdgePoint> = site::Entity::find()
+                .select_only()
+                .columns([
+                    site::Column::Id,
+                    site::Column::Lat,
+                    site::Column::Lon,
+                    site::Column::OpenedOn,
+                    site::Column::ClosedOn,
+                ])
                 .filter(column.is_in(chunk.iter().copied()))
+                .into_model()
+                .all(conn)
+                .await?;
+            for p in points {
+                let location = Coordinates::new(p.lat, p.lon)
+                    .map_err(|e| StorageError::Db(sea_orm::DbErr::Type(e.to_string())))?;
+                if is_open_on(p.opened_on, p.closed_on, today) && prepared.contains(&location) {
+                    inside.push(p.id);
+                }
+            }
+        }
+        for chunk in inside.chunks(VALUES_PER_QUERY) {
+            let rows = site::Entity::find()
+                .filter(site::Column::Id.is_in(chunk.iter().copied()))
                 .all(conn)
                 .await?;
             for m in &rows {
-                let s = SiteNow::of(m, res_index)?;
-                if s.is_open_on(today) && prepared.contains(&s.location) {
-                    sums.entry(s.cell).or_default().add(&s.contribution, 1);
-                }
+                let (cell, c) = contribution(m, res_index)?;
+                sums.entry(cell).or_default().add(&c, 1);
             }
         }
     }
@@ -625,19 +642,22 @@ async fn sums_by_cell(
         .all(conn)
         .await?;
     for m in &volatile {
-        let s = SiteNow::of(m, res_index)?;
+        let (cell, c) = contribution(m, res_index)?;
         let counted = match area {
             None => true,
-            Some((_, hex)) => hex.is_interior(s.cell),
+            Some((_, hex)) => hex.is_interior(cell),
         };
-        if !counted {
-            continue;
-        }
-        let in_rollups = m.closed_on.is_none();
-        match (in_rollups, s.is_open_on(today)) {
-            (true, false) => sums.entry(s.cell).or_default().add(&s.contribution, -1),
-            (false, true) => sums.entry(s.cell).or_default().add(&s.contribution, 1),
-            _ => {}
+        let sign = match (
+            m.closed_on.is_none(),
+            is_open_on(m.opened_on, m.closed_on, today),
+        ) {
+            // In the rollups but not open today, or the other way round.
+            (true, false) => -1,
+            (false, true) => 1,
+            _ => 0,
+        };
+        if counted && sign != 0 {
+            sums.entry(cell).or_default().add(&c, sign);
         }
     }
     Ok(sums)
@@ -680,8 +700,10 @@ async fn read_rollups(
                         }
                         values.push_str(&format!("({},{})", r.lo, r.hi));
                     }
+                    // CROSS JOIN: SQLite (3.51 on) otherwise scans the resolution's rows
+                    // and tests each against every range, 200x slower than a seek per range.
                     format!(
-                        "SELECT t.cell, {columns} FROM (VALUES {values}) AS r INNER JOIN {table} t ON t.cell BETWEEN r.column1 AND r.column2 WHERE t.resolution = {res}"
+                        "SELECT t.cell, {columns} FROM (VALUES {values}) AS r CROSS JOIN {table} t WHERE t.resolution = {res} AND t.cell BETWEEN r.column1 AND r.column2"
                     )
                 }
             };

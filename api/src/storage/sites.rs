@@ -7,7 +7,8 @@ use camptrack_geo::{Cell, Coordinates};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Statement,
+    TransactionSession,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -18,7 +19,7 @@ use super::entities::site;
 use super::page::{self, Page, PageRequest};
 use super::rollups;
 use super::scope::Scope;
-use super::{Result, StorageError, Writer, audit, db, decode, decode_json};
+use super::{Result, StorageError, Writer, audit, db, decode, decode_json, placeholder};
 use crate::auth::Caller;
 
 /// A site as the API shows it.
@@ -568,39 +569,71 @@ pub async fn any(conn: &impl ConnectionTrait) -> Result<bool> {
     Ok(site::Entity::find().one(conn).await?.is_some())
 }
 
-/// Writes a site's current figures (never bumps its version: that guards its fields) and
-/// moves the rollups with them. `before` is the site row as read under
-/// [`super::rollups::lock_site`] in the same transaction.
+/// Writes sites' current figures (never bumps their versions: those guard their fields)
+/// and moves the rollups with them, one statement per [`SITES_PER_UPDATE`] sites. Each
+/// site row is as read under [`super::rollups::lock_sites`] in the same transaction.
 pub(super) async fn set_current(
     conn: &impl ConnectionTrait,
-    before: &site::Model,
-    figures: &CurrentFigures,
+    changes: &[(site::Model, CurrentFigures)],
 ) -> Result<()> {
-    let sadd = json!(figures.sadd);
-    site::Entity::update(site::ActiveModel {
-        id: Unchanged(before.id),
-        current_assessment_id: Set(figures.assessment_id),
-        current_assessed_on: Set(figures.assessed_on),
-        current_households: Set(figures.households),
-        current_individuals: Set(figures.individuals),
-        current_sadd: Set(sadd.clone()),
-        current_arrivals: Set(figures.assessment_id.map(|_| figures.arrivals)),
-        current_departures: Set(figures.assessment_id.map(|_| figures.departures)),
-        updated_at: Set(super::now()),
-        ..Default::default()
-    })
-    .exec(conn)
-    .await?;
-    let after = site::Model {
-        current_assessment_id: figures.assessment_id,
-        current_assessed_on: figures.assessed_on,
-        current_households: figures.households,
-        current_individuals: figures.individuals,
-        current_sadd: sadd,
-        current_arrivals: figures.assessment_id.map(|_| figures.arrivals),
-        current_departures: figures.assessment_id.map(|_| figures.departures),
-        ..before.clone()
-    };
-    let (old, new) = (rollups::of_site(before)?, rollups::of_site(&after)?);
-    rollups::apply(conn, [(old.as_ref(), new.as_ref())]).await
+    let at = super::now();
+    let backend = conn.get_database_backend();
+    let mut moves = Vec::with_capacity(changes.len());
+    for chunk in changes.chunks(SITES_PER_UPDATE) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 8 + 1);
+        for (before, figures) in chunk {
+            let sadd = json!(figures.sadd);
+            let (arrivals, departures) = match figures.assessment_id {
+                Some(_) => (Some(figures.arrivals), Some(figures.departures)),
+                None => (None, None),
+            };
+            let first = values.len();
+            values.extend([
+                before.id.into(),
+                figures.assessment_id.into(),
+                figures.assessed_on.into(),
+                figures.households.into(),
+                figures.individuals.into(),
+                sadd.clone().into(),
+                arrivals.into(),
+                departures.into(),
+            ]);
+            let marks: Vec<String> = (first + 1..=values.len())
+                .map(|n| placeholder(backend, n))
+                .collect();
+            rows.push(format!("({})", marks.join(", ")));
+            let after = site::Model {
+                current_assessment_id: figures.assessment_id,
+                current_assessed_on: figures.assessed_on,
+                current_households: figures.households,
+                current_individuals: figures.individuals,
+                current_sadd: sadd,
+                current_arrivals: arrivals,
+                current_departures: departures,
+                ..before.clone()
+            };
+            moves.push((rollups::of_site(before)?, rollups::of_site(&after)?));
+        }
+        values.push(at.into());
+        let sql = format!(
+            "WITH v (id, assessment_id, assessed_on, households, individuals, sadd, arrivals, departures) AS (VALUES {}) \
+             UPDATE sites SET current_assessment_id = v.assessment_id, current_assessed_on = v.assessed_on, \
+             current_households = v.households, current_individuals = v.individuals, current_sadd = v.sadd, \
+             current_arrivals = v.arrivals, current_departures = v.departures, updated_at = {} \
+             FROM v WHERE sites.id = v.id",
+            rows.join(", "),
+            placeholder(backend, values.len())
+        );
+        conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    rollups::apply(
+        conn,
+        moves.iter().map(|(old, new)| (old.as_ref(), new.as_ref())),
+    )
+    .await
 }
+
+/// Sites per current-figures update (8 bound values each).
+const SITES_PER_UPDATE: usize = 1_000;
