@@ -11,7 +11,7 @@ use camptrack::storage::db::{self, DbSettings};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 /// Bump when the generator or the loader changes what a size produces.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 
 /// A named size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -75,8 +75,29 @@ impl Backend {
 pub struct Dataset {
     /// A pool on it.
     pub conn: DatabaseConnection,
+    /// Its URL, for the server processes.
+    pub url: String,
     /// Whether it was built in this run, and how long that took.
     pub built_in: Option<Duration>,
+}
+
+impl Dataset {
+    /// Where the data came from, for the report.
+    pub fn provenance(&self, size: Size) -> String {
+        match self.built_in {
+            Some(t) => {
+                let (sites, rounds) = size.shape();
+                let assessments = sites as f64 * f64::from(rounds);
+                format!(
+                    "Data set built in this run by the demo loader (reference data and stock through the storage functions one record at a time; sites and assessments through the bulk import `storage::import`, {ROWS} rows per transaction) in {:.1} s ({:.2} s per 10k assessments, generation included); cached for later runs.",
+                    t.as_secs_f64(),
+                    t.as_secs_f64() / (assessments / 10_000.0),
+                    ROWS = camptrack::demo::ROWS_PER_TRANSACTION,
+                )
+            }
+            None => "Data set read from the cache (`$CAMPTRACK_BENCH_CACHE` or `~/.cache/camptrack-bench`).".to_owned(),
+        }
+    }
 }
 
 /// The cache directory: `$CAMPTRACK_BENCH_CACHE`, else `~/.cache/camptrack-bench`.
@@ -122,6 +143,7 @@ pub async fn open(
                     db::migrate(&conn).await?;
                     return Ok(Dataset {
                         conn,
+                        url,
                         built_in: None,
                     });
                 }
@@ -132,6 +154,7 @@ pub async fn open(
             let took = build(&conn, size).await?;
             Ok(Dataset {
                 conn,
+                url,
                 built_in: Some(took),
             })
         }
@@ -152,6 +175,7 @@ pub async fn open(
                     db::migrate(&conn).await?;
                     return Ok(Dataset {
                         conn,
+                        url,
                         built_in: None,
                     });
                 }
@@ -167,6 +191,7 @@ pub async fn open(
             let took = build(&conn, size).await?;
             Ok(Dataset {
                 conn,
+                url,
                 built_in: Some(took),
             })
         }

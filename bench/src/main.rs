@@ -4,12 +4,16 @@
 //! camptrack's (a benchmark that computes a different answer is wrong): any difference is
 //! reported and makes the command fail, which is what the CI smoke run (`--smoke`) checks.
 //!
+//! camptrack is served by its own binary, which must be built first in the same profile:
+//!
 //! ```text
+//! cargo build --release -p camptrack-api
 //! cargo run --release -p camptrack-bench -- --size 10k --backend both --out BENCHMARKS.md
 //! cargo run --release -p camptrack-bench -- --size small --backend both --smoke --out target/BENCHMARKS-smoke.md
 //! ```
 
 mod dataset;
+mod ingest;
 mod scenarios;
 mod stats;
 
@@ -53,6 +57,24 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     postgres_url: String,
+    /// Internal commands the bench runs in its child processes.
+    #[command(subcommand)]
+    command: Option<Internal>,
+}
+
+/// Commands the bench starts itself in child processes (hidden from `--help`).
+#[derive(Debug, clap::Subcommand)]
+enum Internal {
+    /// Serve the bare axum handler on an ephemeral port of 127.0.0.1 until killed.
+    #[command(hide = true)]
+    BareServer {
+        /// The database to read.
+        #[arg(long)]
+        database_url: String,
+        /// Pooled database connections.
+        #[arg(long)]
+        max_connections: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -65,6 +87,19 @@ enum BackendChoice {
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut args = Args::parse();
+    if let Some(Internal::BareServer {
+        database_url,
+        max_connections,
+    }) = &args.command
+    {
+        return match scenarios::bare::serve(database_url, *max_connections).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.smoke {
         args.reps = args.reps.min(3);
         args.throughput_secs = 1;
