@@ -25,6 +25,10 @@ use clap::Parser;
 
 use dataset::{Backend, Size};
 
+/// The same allocator as the camptrack binary, so the bare handler is served alike.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Command line.
 #[derive(Debug, Parser)]
 #[command(
@@ -47,6 +51,9 @@ struct Args {
     /// Seconds per throughput run.
     #[arg(long, default_value_t = 5)]
     throughput_secs: u64,
+    /// Scenarios to run (repeat the flag for several; default: all of them).
+    #[arg(long = "scenario", value_enum)]
+    scenarios: Vec<scenarios::Scenario>,
     /// Smoke mode for CI: few repetitions, one-second throughput runs; checks answers only.
     #[arg(long)]
     smoke: bool,
@@ -104,6 +111,9 @@ async fn main() -> ExitCode {
         args.reps = args.reps.min(3);
         args.throughput_secs = 1;
     }
+    if args.scenarios.is_empty() {
+        args.scenarios = <scenarios::Scenario as clap::ValueEnum>::value_variants().to_vec();
+    }
     let backends = match args.backend {
         BackendChoice::Sqlite => vec![Backend::Sqlite],
         BackendChoice::Postgres => vec![Backend::Postgres],
@@ -119,6 +129,7 @@ async fn main() -> ExitCode {
             args.reps,
             args.throughput_secs,
             &args.postgres_url,
+            &args.scenarios,
         )
         .await
         {

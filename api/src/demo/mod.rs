@@ -78,7 +78,14 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
             "the database already holds sites; the demo loads only into an empty database",
         ));
     }
+    let started = std::time::Instant::now();
     let data = generator::generate(spec);
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis(),
+        sites = data.sites.len(),
+        assessments = data.assessments.len(),
+        "demo data generated"
+    );
     // The loader writes as an administrator account of its own, so the audit log says who.
     let loader = AccountDraft {
         name: "demo loader".to_owned(),
@@ -154,6 +161,10 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
         site_ids.extend(import::sites(&txn, &loader, chunk).await?);
         txn.commit().await?;
     }
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "demo sites written"
+    );
     let mut enumerators = BTreeMap::new();
     for (code, id) in &organisation_ids {
         let draft = AccountDraft {
@@ -181,6 +192,10 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
         assessment_ids.extend(import::assessments(&txn, &loader, items).await?);
         txn.commit().await?;
     }
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "demo assessments written"
+    );
     for (site, id) in data.sites.iter().zip(&site_ids) {
         if let Some(closed_on) = site.closed_on
             && site.operational_status != OperationalStatus::Open
@@ -202,7 +217,15 @@ pub async fn load_spec(db: &DatabaseConnection, spec: &Spec) -> Result<Loaded> {
             .await?;
         }
     }
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "demo closures written"
+    );
     let warehouse_ids = load_stock(db, &loader, &data, &site_ids, &organisation_ids).await?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "demo stock written"
+    );
     db::analyze(db).await?;
     Ok(Loaded {
         sites: site_ids.len(),

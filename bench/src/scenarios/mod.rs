@@ -26,6 +26,21 @@ pub struct Section {
     pub mismatches: Vec<String>,
 }
 
+/// A scenario, to run some of them only (the large sizes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// `displacement` and `displacementByCell` against PostGIS, a box scan and the lower bound.
+    Area,
+    /// `site(id)` and `sites(area: cell)` under 64 connections against the bare handler.
+    Throughput,
+    /// A device's first delta sync of an area against plain SQL.
+    Sync,
+    /// The assessments CSV export against plain SQL.
+    Export,
+    /// The batch mutation against a raw multi-row INSERT.
+    Ingest,
+}
+
 /// Sites, households and individuals: what every area method must agree on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Answer {
@@ -117,6 +132,7 @@ pub async fn run_backend(
     reps: usize,
     throughput_secs: u64,
     postgres_url: &str,
+    scenarios: &[Scenario],
 ) -> Result<Section, String> {
     let mut s = Section::default();
     let data = dataset::open(size, backend, postgres_url)
@@ -128,6 +144,15 @@ pub async fn run_backend(
     let _ = writeln!(s.markdown, "{}\n", data.provenance(size));
     let points = site_points(&conn).await?;
     let _ = writeln!(s.markdown, "{} sites in the database.\n", points.len());
+    let _ = writeln!(
+        s.markdown,
+        "Scenarios run: {}.\n",
+        scenarios
+            .iter()
+            .map(|x| format!("{x:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 
     let admin = servers::token(&conn, Role::Admin, None, Default::default()).await?;
     let camptrack_child = servers::camptrack(&data.url)?;
@@ -136,35 +161,47 @@ pub async fn run_backend(
     let bare = servers::Api::new(bare_child.addr, String::new());
     let idle = (camptrack_child.peak_rss(), bare_child.peak_rss());
 
-    area::run(&mut s, &conn, &camptrack, &points, reps, backend).await?;
-    throughput::run(&mut s, &camptrack, &bare, &points, throughput_secs).await?;
+    if scenarios.contains(&Scenario::Area) {
+        area::run(&mut s, &conn, &camptrack, &points, reps, backend).await?;
+    }
+    if scenarios.contains(&Scenario::Throughput) {
+        throughput::run(&mut s, &camptrack, &bare, &points, throughput_secs).await?;
+    }
     let loaded = (camptrack_child.peak_rss(), bare_child.peak_rss());
-    sync::run(&mut s, &conn, &camptrack, &points, reps).await?;
-    export::run(&mut s, &conn, &camptrack, &camptrack_child).await?;
+    if scenarios.contains(&Scenario::Sync) {
+        sync::run(&mut s, &conn, &camptrack, &points, reps).await?;
+    }
+    if scenarios.contains(&Scenario::Export) {
+        export::run(&mut s, &conn, &camptrack, &camptrack_child).await?;
+    }
     let exported = camptrack_child.peak_rss();
 
-    let _ = writeln!(
-        s.markdown,
-        "\n### Server memory: peak RSS (`VmHWM`) of the server processes\n"
-    );
-    let _ = writeln!(
-        s.markdown,
-        "| process | idle after start | after the throughput runs | after the export |\n|---|---|---|---|"
-    );
-    let _ = writeln!(
-        s.markdown,
-        "| camptrack (`camptrack serve`) | {} | {} | {exported} |",
-        idle.0, loaded.0
-    );
-    let _ = writeln!(
-        s.markdown,
-        "| bare axum handler (`camptrack-bench bare-server`) | {} | {} | - |",
-        idle.1, loaded.1
-    );
+    if scenarios.contains(&Scenario::Throughput) || scenarios.contains(&Scenario::Export) {
+        let _ = writeln!(
+            s.markdown,
+            "\n### Server memory: peak RSS (`VmHWM`) of the server processes\n"
+        );
+        let _ = writeln!(
+            s.markdown,
+            "| process | idle after start | after the throughput runs | after the export |\n|---|---|---|---|"
+        );
+        let _ = writeln!(
+            s.markdown,
+            "| camptrack (`camptrack serve`) | {} | {} | {exported} |",
+            idle.0, loaded.0
+        );
+        let _ = writeln!(
+            s.markdown,
+            "| bare axum handler (`camptrack-bench bare-server`) | {} | {} | - |",
+            idle.1, loaded.1
+        );
+    }
 
-    let ingest = crate::ingest::run(backend, size, postgres_url).await?;
-    s.markdown.push_str(&ingest.markdown);
-    s.mismatches.extend(ingest.mismatches);
+    if scenarios.contains(&Scenario::Ingest) {
+        let ingest = crate::ingest::run(backend, size, postgres_url).await?;
+        s.markdown.push_str(&ingest.markdown);
+        s.mismatches.extend(ingest.mismatches);
+    }
     Ok(s)
 }
 
