@@ -23,6 +23,7 @@ mod m20261123_400002_change_log_owners_and_catalogue;
 mod m20261123_750001_create_webhooks;
 mod m20261123_800001_create_site_rollups;
 mod m20261123_950001_seal_audit_log;
+mod m20261123_960001_cover_rollup_cell_indexes;
 
 /// Applies camptrack's migrations in order.
 #[derive(Debug)]
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_750001_create_webhooks::Migration),
             Box::new(m20261123_800001_create_site_rollups::Migration),
             Box::new(m20261123_950001_seal_audit_log::Migration),
+            Box::new(m20261123_960001_cover_rollup_cell_indexes::Migration),
         ]
     }
 }
