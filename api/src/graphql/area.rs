@@ -88,7 +88,9 @@ pub async fn resolve(ctx: &Context<'_>, input: AreaInput) -> async_graphql::Resu
                     "give at least one cell",
                 )));
             }
-            Ok(Area::cells(cells.into_iter().map(|c| c.0).collect()))
+            let cache = ctx.data_unchecked::<AreaCache>();
+            let cells = cells.into_iter().map(|c| c.0).collect();
+            return area::cell_area(cache, cells, &limits).map_err(refused);
         }
         AreaInput::Bbox(b) => Area::bbox(b.west, b.south, b.east, b.north),
         AreaInput::Polygon(Json(value)) => Area::from_geojson(&value, &limits),
@@ -97,11 +99,14 @@ pub async fn resolve(ctx: &Context<'_>, input: AreaInput) -> async_graphql::Resu
         }
     };
     geo.and_then(|a| ResolvedArea::geo(a, &limits))
-        .map_err(|e| {
-            if e.is_limit() {
-                error::coded(error::code::LIMIT_EXCEEDED, format!("{}: {e}", path(&e)))
-            } else {
-                error::invalid(&camptrack_domain::Invalid::one(path(&e), e.to_string()))
-            }
-        })
+        .map_err(refused)
+}
+
+/// The error for an area refused by the checks or the limits.
+fn refused(e: GeoError) -> async_graphql::Error {
+    if e.is_limit() {
+        error::coded(error::code::LIMIT_EXCEEDED, format!("{}: {e}", path(&e)))
+    } else {
+        error::invalid(&camptrack_domain::Invalid::one(path(&e), e.to_string()))
+    }
 }

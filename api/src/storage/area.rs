@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use camptrack_geo::{Area, CellRange, Coordinates, Cover, CoverLimits, GeoError, PreparedArea};
+use camptrack_geo::{
+    Area, Cell, CellRange, Coordinates, Cover, CoverLimits, GeoError, PreparedArea,
+};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, Iden, QueryResult};
@@ -63,29 +65,57 @@ impl ResolvedArea {
     }
 }
 
-/// Covers of admin-area polygons, keyed by p-code and the area's version, so a changed
-/// polygon is covered anew and every process agrees (the version is read from the database).
+/// Covers computed before: admin-area polygons keyed by p-code and the area's version, so a
+/// changed polygon is covered anew and every process agrees (the version is read from the
+/// database); and cell lists, which dashboards and devices name again and again (a cell's
+/// hexagon never changes), at most [`MAX_CELL_LISTS`] of them, forgotten all at once when full.
 #[derive(Debug, Default)]
-pub struct AreaCache(Mutex<HashMap<String, (i32, Arc<Covered>)>>);
+pub struct AreaCache {
+    admin: Mutex<HashMap<String, (i32, Arc<Covered>)>>,
+    cells: Mutex<HashMap<Vec<Cell>, Arc<Covered>>>,
+}
+
+/// Cell lists whose covers are kept (each a few kilobytes for a handful of cells).
+const MAX_CELL_LISTS: usize = 1_024;
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 impl AreaCache {
     fn get(&self, pcode: &str, version: i32) -> Option<Arc<Covered>> {
-        let map = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(pcode)
+        locked(&self.admin)
+            .get(pcode)
             .filter(|(v, _)| *v == version)
             .map(|(_, c)| Arc::clone(c))
     }
 
     fn put(&self, pcode: &str, version: i32, covered: Arc<Covered>) {
-        let mut map = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.insert(pcode.to_owned(), (version, covered));
+        locked(&self.admin).insert(pcode.to_owned(), (version, covered));
     }
+}
+
+/// The area of the H3 cells `cells` (in any order, repeats allowed), its cover cached: the
+/// cover of one resolution-7 cell took most of a `sites(area: cell)` request's time.
+pub fn cell_area(
+    cache: &AreaCache,
+    mut cells: Vec<Cell>,
+    limits: &CoverLimits,
+) -> std::result::Result<ResolvedArea, GeoError> {
+    cells.sort_unstable();
+    cells.dedup();
+    if let Some(covered) = locked(&cache.cells).get(&cells) {
+        return Ok(ResolvedArea::Geo(Arc::clone(covered)));
+    }
+    let geo = ResolvedArea::geo(Area::cells(cells.clone()), limits)?;
+    if let ResolvedArea::Geo(covered) = &geo {
+        let mut map = locked(&cache.cells);
+        if map.len() >= MAX_CELL_LISTS {
+            map.clear();
+        }
+        map.insert(cells, Arc::clone(covered));
+    }
+    Ok(geo)
 }
 
 /// The area of admin area `pcode`: its polygon's cover (cached), or its p-code.
@@ -317,4 +347,46 @@ fn located(row: &QueryResult) -> Result<LocatedSite> {
             .try_get("", &col(site::Column::CurrentAssessmentId))
             .map_err(get_err)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use camptrack_geo::Resolution;
+
+    use super::*;
+
+    fn cell(lat: f64) -> Cell {
+        let res = Resolution::new(7).expect("resolution");
+        Coordinates::new(lat, 30.0).expect("point").cell_at(res)
+    }
+
+    fn covered(area: ResolvedArea) -> Arc<Covered> {
+        match area {
+            ResolvedArea::Geo(c) => c,
+            ResolvedArea::Pcode(p) => panic!("a cell list is geometric, not {p}"),
+        }
+    }
+
+    #[test]
+    fn a_cell_list_is_covered_once_whatever_its_order_and_the_cache_stays_bounded() {
+        let cache = AreaCache::default();
+        let limits = CoverLimits::default();
+        let (a, b) = (cell(1.0), cell(2.0));
+        let first = covered(cell_area(&cache, vec![a, b], &limits).expect("area"));
+        let again = covered(cell_area(&cache, vec![b, a, b], &limits).expect("area"));
+        assert!(Arc::ptr_eq(&first, &again), "same cells, same cover");
+        let other = covered(cell_area(&cache, vec![a], &limits).expect("area"));
+        assert!(!Arc::ptr_eq(&first, &other), "other cells, another cover");
+        let inside = Coordinates::new(2.0, 30.0).expect("point");
+        assert!(first.area.contains(&inside) && !other.area.contains(&inside));
+        for i in 0..MAX_CELL_LISTS * 2 {
+            cell_area(
+                &cache,
+                vec![cell(f64::from(u16::try_from(i).unwrap_or(0)) * 0.01)],
+                &limits,
+            )
+            .expect("area");
+            assert!(locked(&cache.cells).len() <= MAX_CELL_LISTS);
+        }
+    }
 }
